@@ -1,0 +1,12 @@
+//! portcullis: walks an operator through hardening a Django site served by
+//! Apache. The library holds everything but the command line: the checklist
+//! model, the engine that runs probes and fixes, and the reporters.
+
+pub mod checklist;
+pub mod django;
+pub mod engine;
+pub mod finding;
+pub mod probe;
+pub mod redact;
+pub mod report;
+pub mod target;

@@ -1,0 +1,103 @@
+//! Keeps secrets and terminal control sequences away from the operator's
+//! screen, the log, the state file and every report. Everything text-shaped
+//! that comes from a target passes through here before it is shown.
+
+/// Settings and variables whose values are secrets and are never shown.
+const SECRET_NAMES: &[&str] =
+    &["SECRET_KEY", "SECRET_KEY_FALLBACKS", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "PRIVATE_KEY"];
+
+/// True when a setting or environment variable name holds a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_NAMES.iter().any(|secret| upper.contains(secret))
+}
+
+/// Replaces control characters (escape sequences, bidi overrides, NULs) with
+/// visible escapes and cuts very long text, so that text from files, headers
+/// and commands renders as harmless, visible characters.
+pub fn printable(text: &str) -> String {
+    const MAX_CHARS: usize = 400;
+    let mut out = String::with_capacity(text.len().min(MAX_CHARS + 8));
+    for (count, ch) in text.chars().enumerate() {
+        if count >= MAX_CHARS {
+            out.push('…');
+            break;
+        }
+        match ch {
+            '\t' => out.push(' '),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&c.escape_unicode().to_string());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Describes a secret without revealing it: "literal of 37 characters".
+pub fn describe_secret(value: &str) -> String {
+    format!("{} characters, value hidden", value.chars().count())
+}
+
+/// Redacts the value part of `NAME = value` or `NAME=value` lines that set a
+/// secret, leaving the name and the shape of the line visible.
+pub fn redact_line(line: &str) -> String {
+    let Some(eq) = line.find('=') else {
+        return line.to_owned();
+    };
+    let name = line[..eq].trim().trim_start_matches("export ").trim();
+    let name = name.trim_end_matches(':').trim();
+    let bare = name.rsplit(['.', ' ', '[']).next().unwrap_or(name);
+    if !is_secret_name(bare) || !carries_literal(&line[eq + 1..]) {
+        return line.to_owned();
+    }
+    format!("{}= «redacted»", &line[..eq])
+}
+
+/// `SECRET_KEY = os.environ["X"]` is fine to show; a literal, or a call with a
+/// literal fallback (`os.environ.get("X", "literal")`), is not. The first
+/// quoted string right after `(` or `[` is the variable's name and is allowed.
+fn carries_literal(rhs: &str) -> bool {
+    let mut rest = rhs.trim();
+    if let Some(open) = rest.find(['(', '[']) {
+        let after = rest[open + 1..].trim_start();
+        if let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') {
+            if let Some(end) = after[1..].find(quote) {
+                rest = &after[end + 2..];
+            }
+        }
+    }
+    rest.contains('"') || rest.contains('\'') || !rhs.contains(['(', '['])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_text() {
+        let shown = printable("ok\u{1b}[31mred\u{202e}txt");
+        assert_eq!(shown, "ok\\u{1b}[31mred\\u{202e}txt");
+    }
+
+    #[test]
+    fn long_text_is_cut() {
+        let shown = printable(&"x".repeat(1000));
+        assert_eq!(shown.chars().count(), 401);
+    }
+
+    #[test]
+    fn secret_assignment_is_redacted() {
+        assert_eq!(redact_line("SECRET_KEY = 'abc'"), "SECRET_KEY = «redacted»");
+        assert_eq!(redact_line("DEBUG = True"), "DEBUG = True");
+        assert_eq!(redact_line("SECRET_KEY=abc"), "SECRET_KEY= «redacted»");
+        let from_env = "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]";
+        assert_eq!(redact_line(from_env), from_env);
+        let fallback = "SECRET_KEY = os.environ.get(\"K\", \"literal\")";
+        assert_eq!(redact_line(fallback), "SECRET_KEY = «redacted»");
+    }
+}
