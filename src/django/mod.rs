@@ -1,1 +1,4 @@
-//! (being written)
+//! The Django layer: the project, its settings as static analysis sees
+//! them, and the versions of the packages the checks depend on.
+
+pub mod value;
