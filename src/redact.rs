@@ -3,8 +3,15 @@
 //! that comes from a target passes through here before it is shown.
 
 /// Settings and variables whose values are secrets and are never shown.
-const SECRET_NAMES: &[&str] =
-    &["SECRET_KEY", "SECRET_KEY_FALLBACKS", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "PRIVATE_KEY"];
+const SECRET_NAMES: &[&str] = &[
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "PASSWORD",
+    "PASSWD",
+    "TOKEN",
+    "API_KEY",
+    "PRIVATE_KEY",
+];
 
 /// True when a setting or environment variable name holds a secret.
 pub fn is_secret_name(name: &str) -> bool {
@@ -65,10 +72,9 @@ fn carries_literal(rhs: &str) -> bool {
     let mut rest = rhs.trim();
     if let Some(open) = rest.find(['(', '[']) {
         let after = rest[open + 1..].trim_start();
-        if let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') {
-            if let Some(end) = after[1..].find(quote) {
-                rest = &after[end + 2..];
-            }
+        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
+        if let Some(end) = quote.and_then(|quote| after[1..].find(quote)) {
+            rest = &after[end + 2..];
         }
     }
     rest.contains('"') || rest.contains('\'') || !rhs.contains(['(', '['])

@@ -103,6 +103,9 @@ mod tests {
         assert_eq!(host_path(root, Path::new("/srv/app")), PathBuf::from("/tmp/demo/srv/app"));
         assert_eq!(host_path(root, Path::new("/../../etc")), PathBuf::from("/tmp/demo/etc"));
         assert_eq!(inside_path(root, Path::new("/tmp/demo/srv/app/x.py")), "/srv/app/x.py");
-        assert_eq!(host_path(Path::new("/"), Path::new("/etc/apache2")), PathBuf::from("/etc/apache2"));
+        assert_eq!(
+            host_path(Path::new("/"), Path::new("/etc/apache2")),
+            PathBuf::from("/etc/apache2")
+        );
     }
 }

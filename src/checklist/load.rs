@@ -9,7 +9,9 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Checklist, Expectation, Fix, Item, LiveProbe, Probe, Reference, Section, Severity, Topic};
+use super::model::{
+    Checklist, Expectation, Fix, Item, LiveProbe, Probe, Reference, Section, Severity, Topic,
+};
 
 /// The sections shipped with portcullis, in walk-through order.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -123,14 +125,20 @@ fn parse_file(
 
     let section_id = raw.section.id.get_ref().clone();
     if !is_valid_id(&section_id) {
-        return Err(at(raw.section.id.span(), format!("section id `{section_id}` must be lowercase letters, digits and `-`")));
+        return Err(at(
+            raw.section.id.span(),
+            format!("section id `{section_id}` must be lowercase letters, digits and `-`"),
+        ));
     }
     let mut topics = Vec::new();
-    let mut topic_ids = HashMap::new();
+    let mut topic_ids = std::collections::HashSet::new();
     for raw_topic in raw.topics {
         let topic_id = raw_topic.id.get_ref().clone();
-        if topic_ids.insert(topic_id.clone(), ()).is_some() {
-            return Err(at(raw_topic.id.span(), format!("topic id `{topic_id}` appears twice in this section")));
+        if !topic_ids.insert(topic_id.clone()) {
+            return Err(at(
+                raw_topic.id.span(),
+                format!("topic id `{topic_id}` appears twice in this section"),
+            ));
         }
         let mut items = Vec::new();
         for raw_item in raw_topic.items {
@@ -161,7 +169,12 @@ fn check_item(
     let prefix = format!("{section_id}.");
     let rest = id.strip_prefix(&prefix).unwrap_or("");
     if rest.is_empty() || !is_valid_id(rest) {
-        return Err(at(id_span, format!("item id `{id}` must be `{prefix}` followed by lowercase letters, digits and `-`")));
+        return Err(at(
+            id_span,
+            format!(
+                "item id `{id}` must be `{prefix}` followed by lowercase letters, digits and `-`"
+            ),
+        ));
     }
     let place = {
         let (line, column) = line_column(text, id_span.start);
@@ -173,28 +186,34 @@ fn check_item(
 
     let probe_span = raw.probe.span();
     let probe = raw.probe.into_inner();
-    let expect = match raw.expect {
-        Some(expect) => {
-            let span = expect.span();
-            let expect = expect.into_inner();
-            if !probe.accepts().contains(&expect.name()) {
-                let accepted = probe.accepts();
-                let hint = if accepted.is_empty() {
-                    "it takes no `expect`".to_owned()
-                } else {
-                    format!("it takes {}", accepted.join(", "))
-                };
-                return Err(at(span, format!("probe kind `{}` does not take `expect.{}`: {hint}", probe.kind(), expect.name())));
-            }
-            Some(expect)
+    let accepted = probe.accepts();
+    let expect = if let Some(expect) = raw.expect {
+        let span = expect.span();
+        let expect = expect.into_inner();
+        if !accepted.contains(&expect.name()) {
+            let hint = if accepted.is_empty() {
+                "it takes no `expect`".to_owned()
+            } else {
+                format!("it takes {}", accepted.join(", "))
+            };
+            let kind = probe.kind();
+            let name = expect.name();
+            return Err(at(
+                span,
+                format!("probe kind `{kind}` does not take `expect.{name}`: {hint}"),
+            ));
         }
-        None => {
-            if !probe.accepts().is_empty() {
-                let kind = probe.kind();
-                return Err(at(probe_span, format!("probe kind `{kind}` needs an `expect` ({})", probe.accepts().join(", "))));
-            }
-            None
+        Some(expect)
+    } else {
+        if !accepted.is_empty() {
+            let kind = probe.kind();
+            let needed = accepted.join(", ");
+            return Err(at(
+                probe_span,
+                format!("probe kind `{kind}` needs an `expect` ({needed})"),
+            ));
         }
+        None
     };
 
     Ok(Item {

@@ -4,14 +4,17 @@
 mod load;
 mod model;
 
-pub use load::{load, parse_all, ChecklistError, EMBEDDED};
+pub use load::{ChecklistError, EMBEDDED, load, parse_all};
 pub use model::*;
 
 impl Checklist {
     /// Every item, in walk-through order, with its section and topic.
     pub fn items(&self) -> impl Iterator<Item = (&Section, &Topic, &Item)> {
         self.sections.iter().flat_map(|section| {
-            section.topics.iter().flat_map(move |topic| topic.items.iter().map(move |item| (section, topic, item)))
+            section
+                .topics
+                .iter()
+                .flat_map(move |topic| topic.items.iter().map(move |item| (section, topic, item)))
         })
     }
 

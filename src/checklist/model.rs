@@ -114,19 +114,30 @@ pub enum Probe {
         builtin_since_django: Option<String>,
     },
     /// The Content Security Policy, in the format the installed versions call for.
-    DjangoCsp { check: CspCheck },
+    DjangoCsp {
+        check: CspCheck,
+    },
     /// An app's migrations are applied (needs the project's Python).
-    DjangoMigrations { app: String },
+    DjangoMigrations {
+        app: String,
+    },
     /// `SECURE_PROXY_SSL_HEADER` where a TLS-terminating proxy sits in front.
     DjangoProxySslHeader,
 
     // --- Apache (the configuration model and the dpkg status) ---
     /// A Debian package installed under the root.
-    DpkgPackage { package: String },
+    DpkgPackage {
+        package: String,
+    },
     /// An Apache module enabled (`mods-enabled`) and loaded.
-    ApacheModule { module: String },
+    ApacheModule {
+        module: String,
+    },
     /// A directive's effective value, at server level or everywhere it acts.
-    ApacheDirective { directive: String, scope: DirectiveScope },
+    ApacheDirective {
+        directive: String,
+        scope: DirectiveScope,
+    },
     ModsecurityEngine,
     ModsecurityCrs,
     EvasiveConfig,
@@ -136,12 +147,18 @@ pub enum Probe {
 
     // --- Maintenance ---
     /// A package listed in the project's requirements (or a dev/CI file).
-    RequirementsEntry { package: String },
+    RequirementsEntry {
+        package: String,
+    },
     /// `pip-audit` of the pinned requirements reports nothing.
     PipAudit,
     /// The project's CI pipeline runs a tool, when the project has one.
-    CiStep { tool: String },
-    SecretKey { check: SecretKeyCheck },
+    CiStep {
+        tool: String,
+    },
+    SecretKey {
+        check: SecretKeyCheck,
+    },
     SecretKeyRotation,
     EnvPermissions,
     ApacheLogs,
@@ -299,28 +316,49 @@ pub enum Fix {
         position: Position,
     },
     /// Install a Python package into the project's virtualenv and pin it.
-    PipInstall { package: String },
+    PipInstall {
+        package: String,
+    },
     DjangoCspPolicy,
-    DjangoMigrate { app: String },
+    DjangoMigrate {
+        app: String,
+    },
     DjangoProxyHeader,
-    AptInstall { package: String },
-    A2enmod { module: String },
+    AptInstall {
+        package: String,
+    },
+    A2enmod {
+        module: String,
+    },
     /// A server-wide directive in portcullis's own drop-in conf.
-    ApacheDropIn { directive: String, value: String },
+    ApacheDropIn {
+        directive: String,
+        value: String,
+    },
     /// Remove directives from places Apache refuses or ignores them.
-    ApacheRemove { directive: String },
+    ApacheRemove {
+        directive: String,
+    },
     ApacheIndexesOff,
     ModsecurityEngine,
     ModsecurityCrs,
     /// Write a config file from a template in `assets/`.
-    ApacheTemplate { template: String },
-    RequirementsAdd { package: String },
-    CiStepAdd { tool: String },
+    ApacheTemplate {
+        template: String,
+    },
+    RequirementsAdd {
+        package: String,
+    },
+    CiStepAdd {
+        tool: String,
+    },
     SecretKeyMove,
     SecretKeyRotate,
     EnvPermissions,
     ApacheLogs,
-    LogrotateTemplate { template: String },
+    LogrotateTemplate {
+        template: String,
+    },
 }
 
 impl Fix {

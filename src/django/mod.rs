@@ -1,4 +1,5 @@
 //! The Django layer: the project, its settings as static analysis sees
 //! them, and the versions of the packages the checks depend on.
 
+pub mod rules;
 pub mod value;

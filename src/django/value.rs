@@ -21,7 +21,10 @@ pub enum PyValue {
     Timedelta(f64),
     /// Something real but not modelled (a callable, a `Path`, an object):
     /// its Python type name and the source text that made it.
-    Opaque { type_name: String, source: String },
+    Opaque {
+        type_name: String,
+        source: String,
+    },
 }
 
 impl PyValue {
@@ -63,11 +66,9 @@ impl PyValue {
     /// Looks up a string key of a dict.
     pub fn get(&self, key: &str) -> Option<&PyValue> {
         match self {
-            PyValue::Dict(entries) => entries
-                .iter()
-                .rev()
-                .find(|(k, _)| k.as_str() == Some(key))
-                .map(|(_, v)| v),
+            PyValue::Dict(entries) => {
+                entries.iter().rev().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+            }
             _ => None,
         }
     }
@@ -98,7 +99,12 @@ impl PyValue {
 /// Python's `repr()`, near enough for evidence.
 impl fmt::Display for PyValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn seq(f: &mut fmt::Formatter<'_>, items: &[PyValue], open: &str, close: &str) -> fmt::Result {
+        fn seq(
+            f: &mut fmt::Formatter<'_>,
+            items: &[PyValue],
+            open: &str,
+            close: &str,
+        ) -> fmt::Result {
             f.write_str(open)?;
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -169,7 +175,7 @@ pub struct Setting {
     /// under. Shown after `assigned`.
     pub related: Vec<Location>,
     /// Notes for the operator about how the value was computed ("under
-    /// `if DEBUG:` at settings.py:40", "read from DJANGO_DEBUG in /srv/app/.env").
+    /// `if DEBUG:` at `settings.py:40`", "read from `DJANGO_DEBUG` in `/srv/app/.env`").
     pub notes: Vec<String>,
     /// Set when the value is a secret: evidence then never shows it.
     pub secret: bool,

@@ -1,1 +1,58 @@
-//! (being written)
+//! Probes: read-only observations of the target, one function per probe
+//! kind. A probe never changes anything and never prints; it returns a
+//! [`Finding`] for its item. Kinds that a later part of portcullis builds
+//! report `unknown` with that reason: they never pass.
+
+use std::time::Duration;
+
+use crate::checklist::{Item, Probe};
+use crate::finding::Finding;
+use crate::target::Target;
+
+/// How long one probe may take before its item is reported unknown.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the operator allowed this run to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Send nothing over the network.
+    pub offline: bool,
+    /// Run the project's own Python (to evaluate settings, list migrations).
+    pub evaluate: bool,
+}
+
+/// Everything the probes of one run share: the target and what was learned
+/// of its layers before the checks started. Read-only once built.
+pub struct Context {
+    pub target: Target,
+    pub options: RunOptions,
+    pub layers: crate::layers::Layers,
+}
+
+/// Runs one item's probe against the target.
+pub fn run(item: &Item, ctx: &Context) -> Finding {
+    let layers = &ctx.layers;
+    match &item.probe {
+        Probe::DjangoSetting { .. }
+        | Probe::DjangoMiddleware { .. }
+        | Probe::DjangoList { .. }
+        | Probe::PythonPackage { .. }
+        | Probe::DjangoCsp { .. }
+        | Probe::DjangoMigrations { .. }
+        | Probe::DjangoProxySslHeader => match layers.django() {
+            Ok(facts) => crate::django::rules::evaluate(item, facts, ctx.options),
+            Err(missing) => Finding::unknown(&item.id, missing.clone()),
+        },
+        other => not_implemented(&item.id, other),
+    }
+}
+
+fn not_implemented(id: &str, probe: &Probe) -> Finding {
+    Finding::unknown(
+        id,
+        format!(
+            "the `{}` probe kind is not implemented in this version of portcullis yet",
+            probe.kind()
+        ),
+    )
+}
