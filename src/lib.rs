@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod django;
 pub mod engine;
 pub mod finding;
+pub mod fix;
 pub mod layers;
 pub mod probe;
 pub mod redact;

@@ -1,0 +1,9 @@
+//! The fix pipeline: plans (data first), then a careful apply with backups,
+//! validation, re-check and automatic rollback, and the journal records that
+//! make any fix undoable.
+
+pub mod apply;
+pub mod plan;
+
+pub use apply::{AppliedPlan, ApplyError, Backup, Checks, Step, apply};
+pub use plan::{FileEdit, Plan, PlannedCommand, StagedStep, Validator};

@@ -1,0 +1,213 @@
+//! A plan: a fix made concrete for this target, as data. The file edits as
+//! whole before/after contents (shown as unified diffs) and the commands it
+//! would run, each shown exactly. Building a plan touches nothing.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use similar::TextDiff;
+
+use crate::redact;
+
+/// One file the plan writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    /// The file as named inside the target.
+    pub path: String,
+    /// The bytes the plan was made from; `None` when the file is created.
+    pub before: Option<Vec<u8>>,
+    pub after: Vec<u8>,
+    /// Mode of a file the plan creates.
+    pub new_mode: u32,
+}
+
+impl FileEdit {
+    pub fn change(path: impl Into<String>, before: Vec<u8>, after: Vec<u8>) -> Self {
+        FileEdit { path: path.into(), before: Some(before), after, new_mode: 0o644 }
+    }
+
+    pub fn create(path: impl Into<String>, after: Vec<u8>, mode: u32) -> Self {
+        FileEdit { path: path.into(), before: None, after, new_mode: mode }
+    }
+
+    /// The unified diff, with every line that sets a secret redacted.
+    pub fn diff(&self) -> String {
+        let before = self.before.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let after = String::from_utf8_lossy(&self.after);
+        let before = redact_lines(&before);
+        let after = redact_lines(&after);
+        let old_name =
+            if self.before.is_some() { format!("a{}", self.path) } else { "/dev/null".to_owned() };
+        let new_name = format!("b{}", self.path);
+        TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &new_name)
+            .to_string()
+    }
+}
+
+fn redact_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        out.push_str(&redact::printable(&redact::redact_line(body)));
+        out.push_str(end);
+    }
+    out
+}
+
+/// A command the plan runs on the live system (root `/` only), shown
+/// exactly as it will run, with secrets already left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedCommand {
+    pub program: String,
+    pub args: Vec<String>,
+    /// Run as this user (the site's user) rather than as the invoker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as: Option<String>,
+}
+
+impl PlannedCommand {
+    pub fn new(program: impl Into<String>, args: &[&str]) -> Self {
+        PlannedCommand {
+            program: program.into(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            run_as: None,
+        }
+    }
+
+    /// The command line as an operator would type it.
+    pub fn display(&self) -> String {
+        let mut line = String::new();
+        if let Some(user) = &self.run_as {
+            let _ = write!(line, "runuser -u {user} -- ");
+        }
+        line.push_str(&shell_quote(&self.program));
+        for arg in &self.args {
+            line.push(' ');
+            line.push_str(&shell_quote(arg));
+        }
+        line
+    }
+}
+
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
+/// How the program that owns a file checks an edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Validator {
+    /// Python compiles the edited file.
+    PythonCompile { file: String },
+    /// `manage.py check` reports no new errors.
+    DjangoCheck,
+    /// `apache2ctl -t` accepts the configuration.
+    ApacheConfigTest,
+}
+
+/// A step of a staged path: a gentler value first, the final one later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedStep {
+    pub name: String,
+    /// When the next step is due, counted from when this one is applied.
+    pub next_after_days: u32,
+    /// What the operator is reminded to do then.
+    pub reminder: String,
+}
+
+/// A fix made concrete for this target.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    pub item_id: String,
+    /// One line: what the plan does.
+    pub title: String,
+    pub edits: Vec<FileEdit>,
+    /// Run after the edits, on the live system only.
+    pub commands: Vec<PlannedCommand>,
+    /// Steps the operator must take by hand (a package install under a root
+    /// that is not `/`), in order. A plan with steps applies nothing that
+    /// depends on them.
+    pub operator_steps: Vec<String>,
+    /// What could go wrong, said before anything happens.
+    pub warnings: Vec<String>,
+    /// Items whose fixes must be applied first.
+    pub requires: Vec<String>,
+    pub validators: Vec<Validator>,
+    pub staged: Option<StagedStep>,
+}
+
+impl Plan {
+    pub fn new(item_id: impl Into<String>, title: impl Into<String>) -> Self {
+        Plan { item_id: item_id.into(), title: title.into(), ..Plan::default() }
+    }
+
+    /// True when applying this plan would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.edits.iter().all(|e| e.before.as_deref() == Some(e.after.as_slice()))
+            && self.commands.is_empty()
+    }
+
+    /// The plan as text: title, warnings, diffs, commands and manual steps.
+    pub fn render(&self) -> String {
+        let mut out = format!("# {}: {}\n", self.item_id, self.title);
+        for warning in &self.warnings {
+            let _ = writeln!(out, "! {warning}");
+        }
+        for required in &self.requires {
+            let _ = writeln!(out, "  after: {required}");
+        }
+        for edit in &self.edits {
+            out.push_str(&edit.diff());
+        }
+        for command in &self.commands {
+            let _ = writeln!(out, "$ {}", command.display());
+        }
+        for step in &self.operator_steps {
+            let _ = writeln!(out, "  by hand: {step}");
+        }
+        if let Some(staged) = &self.staged {
+            let _ = writeln!(
+                out,
+                "  staged: {} (next step in {} days: {})",
+                staged.name, staged.next_after_days, staged.reminder
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diff_names_the_inside_path_and_hides_secrets() {
+        let edit = FileEdit::change(
+            "/srv/app/.env",
+            b"DEBUG=True\nSECRET_KEY=old-secret-value\n".to_vec(),
+            b"DEBUG=False\nSECRET_KEY=new-secret-value\n".to_vec(),
+        );
+        let diff = edit.diff();
+        assert!(diff.contains("--- a/srv/app/.env"), "{diff}");
+        assert!(diff.contains("+DEBUG=False"), "{diff}");
+        assert!(!diff.contains("secret-value"), "{diff}");
+    }
+
+    #[test]
+    fn commands_are_shown_quoted_as_typed() {
+        let mut command = PlannedCommand::new("pip", &["install", "django-csp==4.0", "it's"]);
+        command.run_as = Some("aijack".to_owned());
+        assert_eq!(
+            command.display(),
+            "runuser -u aijack -- pip install django-csp==4.0 'it'\\''s'"
+        );
+    }
+}
