@@ -4,6 +4,8 @@
 
 pub mod apply;
 pub mod plan;
+pub mod pyedit;
+pub mod textedit;
 
 pub use apply::{AppliedPlan, ApplyError, Backup, Checks, Step, apply};
 pub use plan::{FileEdit, Plan, PlannedCommand, StagedStep, Validator};
