@@ -3,7 +3,12 @@
 //! A layer the target does not have makes its items `unknown` with the
 //! reason; naming one explicitly that is not there is an input error.
 
+use std::collections::BTreeMap;
+
+use crate::django::project::{self, Project};
 use crate::django::rules::DjangoFacts;
+use crate::django::settings::{self, AnalysisInput};
+use crate::django::{requirements, versions};
 use crate::probe::RunOptions;
 use crate::target::Target;
 
@@ -30,7 +35,7 @@ impl Layers {
     /// Learns what the target has. Fast: static analysis only, unless the
     /// options allow running the project's Python.
     pub fn load(target: &Target, options: RunOptions) -> Result<Layers, InputError> {
-        let django = crate::django::rules::load_facts(target, options)?;
+        let django = load_django(target, options)?;
         Ok(Layers { django })
     }
 
@@ -38,4 +43,55 @@ impl Layers {
     pub fn django(&self) -> Result<&DjangoFacts, &String> {
         self.django.as_ref()
     }
+}
+
+/// The Django facts of the target: `Ok(Err(why))` when it has no Django
+/// project, `Err` when the operator named something that is not right.
+fn load_django(target: &Target, options: RunOptions) -> Result<Result<DjangoFacts, String>, InputError> {
+    let project = match project::discover(target) {
+        Ok(Some(project)) => project,
+        Ok(None) => {
+            return Ok(Err(format!(
+                "no Django project (manage.py) was found in the current directory or under /srv, /var/www, /opt or /home{}; name it with --project",
+                root_note(target)
+            )));
+        }
+        Err(err) => return Err(InputError::new(err.to_string())),
+    };
+    let project = with_settings_override(target, project);
+
+    let input = AnalysisInput {
+        target,
+        project_dir: &project.dir,
+        module: &project.module,
+        env_file: target.env_file.as_deref(),
+        site_packages: project.site_packages.clone(),
+    };
+    let analysis = settings::analyze(&input).map_err(|err| {
+        InputError::new(format!("{err}; fix the settings file, or name another module with --settings"))
+    })?;
+    let requirements = requirements::load(target, &project.dir);
+    let versions = versions::detect(target, &project, &requirements);
+    let _ = options;
+    Ok(Ok(DjangoFacts {
+        project,
+        analysis,
+        versions,
+        requirements,
+        apache: None,
+        migrations: BTreeMap::new(),
+    }))
+}
+
+/// `--settings` wins over what `manage.py` says.
+fn with_settings_override(target: &Target, mut project: Project) -> Project {
+    if let Some(module) = &target.settings {
+        project.module.clone_from(module);
+        project.module_source = "--settings".to_owned();
+    }
+    project
+}
+
+fn root_note(target: &Target) -> String {
+    if target.is_live_system() { String::new() } else { format!(" below {}", target.root.display()) }
 }

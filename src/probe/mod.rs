@@ -40,7 +40,7 @@ pub fn run(item: &Item, ctx: &Context) -> Finding {
         | Probe::DjangoCsp { .. }
         | Probe::DjangoMigrations { .. }
         | Probe::DjangoProxySslHeader => match layers.django() {
-            Ok(facts) => crate::django::rules::evaluate(item, facts, ctx.options),
+            Ok(facts) => crate::django::rules::evaluate(item, facts),
             Err(missing) => Finding::unknown(&item.id, missing.clone()),
         },
         other => not_implemented(&item.id, other),
