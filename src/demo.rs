@@ -65,15 +65,11 @@ pub fn unpack(dest: &Path) -> Result<(), DemoError> {
     archive.set_unpack_xattrs(false);
     archive.set_overwrite(false);
 
-    let entries = archive
-        .entries()
-        .map_err(|error| DemoError::Damaged(error.to_string()))?;
+    let entries = archive.entries().map_err(|error| DemoError::Damaged(error.to_string()))?;
     for entry in entries {
         let mut entry = entry.map_err(|error| DemoError::Damaged(error.to_string()))?;
-        let inside = entry
-            .path()
-            .map_err(|error| DemoError::Damaged(error.to_string()))?
-            .into_owned();
+        let inside =
+            entry.path().map_err(|error| DemoError::Damaged(error.to_string()))?.into_owned();
         if !is_plain_relative(&inside) {
             return Err(DemoError::Damaged(format!(
                 "entry {} leaves the demo root",
@@ -82,10 +78,7 @@ pub fn unpack(dest: &Path) -> Result<(), DemoError> {
         }
         entry
             .unpack_in(dest)
-            .map_err(|source| DemoError::Unpack {
-                path: dest.join(&inside),
-                source,
-            })?;
+            .map_err(|source| DemoError::Unpack { path: dest.join(&inside), source })?;
     }
     Ok(())
 }
@@ -93,9 +86,7 @@ pub fn unpack(dest: &Path) -> Result<(), DemoError> {
 /// The paths inside the demo root that the archive holds, in archive order.
 pub fn paths() -> Result<Vec<PathBuf>, DemoError> {
     let mut archive = tar::Archive::new(ARCHIVE);
-    let entries = archive
-        .entries()
-        .map_err(|error| DemoError::Damaged(error.to_string()))?;
+    let entries = archive.entries().map_err(|error| DemoError::Damaged(error.to_string()))?;
     entries
         .map(|entry| {
             entry
@@ -111,25 +102,18 @@ fn prepare_destination(dest: &Path) -> Result<(), DemoError> {
             return Err(DemoError::NotADirectory(dest.to_path_buf()));
         }
         Ok(_) => {
-            let mut listing = fs::read_dir(dest).map_err(|source| DemoError::Create {
-                path: dest.to_path_buf(),
-                source,
-            })?;
+            let mut listing = fs::read_dir(dest)
+                .map_err(|source| DemoError::Create { path: dest.to_path_buf(), source })?;
             if listing.next().is_some() {
                 return Err(DemoError::NotEmpty(dest.to_path_buf()));
             }
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(dest).map_err(|source| DemoError::Create {
-                path: dest.to_path_buf(),
-                source,
-            })?;
+            fs::create_dir_all(dest)
+                .map_err(|source| DemoError::Create { path: dest.to_path_buf(), source })?;
         }
         Err(source) => {
-            return Err(DemoError::Create {
-                path: dest.to_path_buf(),
-                source,
-            });
+            return Err(DemoError::Create { path: dest.to_path_buf(), source });
         }
     }
     Ok(())
@@ -137,8 +121,7 @@ fn prepare_destination(dest: &Path) -> Result<(), DemoError> {
 
 /// True when `path` is relative and has only plain names (no `..`, no root).
 fn is_plain_relative(path: &Path) -> bool {
-    path.components()
-        .all(|component| matches!(component, Component::Normal(_) | Component::CurDir))
+    path.components().all(|component| matches!(component, Component::Normal(_) | Component::CurDir))
 }
 
 #[cfg(test)]
