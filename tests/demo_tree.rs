@@ -517,3 +517,21 @@ fn debian_apache_accepts_the_demo_configuration() {
     );
     assert!(stderr.contains("Syntax OK"), "{stderr}");
 }
+
+#[test]
+fn python_files_of_the_project_parse() {
+    let scratch = unpacked();
+    let project = scratch.path().join(demo::PROJECT_DIR.trim_start_matches('/'));
+    let files: Vec<PathBuf> = walk(&project)
+        .into_keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .map(|p| project.join(p))
+        .collect();
+    assert!(files.len() >= 12, "{files:?}");
+    let output = Command::new("python3")
+        .args(["-c", "import ast, sys\nfor f in sys.argv[1:]: ast.parse(open(f).read(), f)"])
+        .args(&files)
+        .output()
+        .expect("python3 must be installed (apt-get install python3)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
