@@ -42,8 +42,8 @@ pub enum DemoError {
     #[error("{} exists and is not a directory; choose a directory to unpack the demo site into", .0.display())]
     NotADirectory(PathBuf),
 
-    #[error("could not create {}: {source}", path.display())]
-    Create { path: PathBuf, source: io::Error },
+    #[error("could not prepare {} for the demo site: {source}", path.display())]
+    Destination { path: PathBuf, source: io::Error },
 
     #[error("the demo archive built into portcullis is damaged ({0}); rebuild portcullis")]
     Damaged(String),
@@ -97,23 +97,23 @@ pub fn paths() -> Result<Vec<PathBuf>, DemoError> {
 }
 
 fn prepare_destination(dest: &Path) -> Result<(), DemoError> {
-    match fs::symlink_metadata(dest) {
+    match fs::metadata(dest) {
         Ok(metadata) if !metadata.is_dir() => {
             return Err(DemoError::NotADirectory(dest.to_path_buf()));
         }
         Ok(_) => {
             let mut listing = fs::read_dir(dest)
-                .map_err(|source| DemoError::Create { path: dest.to_path_buf(), source })?;
+                .map_err(|source| DemoError::Destination { path: dest.to_path_buf(), source })?;
             if listing.next().is_some() {
                 return Err(DemoError::NotEmpty(dest.to_path_buf()));
             }
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
             fs::create_dir_all(dest)
-                .map_err(|source| DemoError::Create { path: dest.to_path_buf(), source })?;
+                .map_err(|source| DemoError::Destination { path: dest.to_path_buf(), source })?;
         }
         Err(source) => {
-            return Err(DemoError::Create { path: dest.to_path_buf(), source });
+            return Err(DemoError::Destination { path: dest.to_path_buf(), source });
         }
     }
     Ok(())
