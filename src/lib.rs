@@ -3,6 +3,7 @@
 //! model, the engine that runs probes and fixes, and the reporters.
 
 pub mod checklist;
+pub mod demo;
 pub mod django;
 pub mod engine;
 pub mod finding;
