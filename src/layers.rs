@@ -47,7 +47,10 @@ impl Layers {
 
 /// The Django facts of the target: `Ok(Err(why))` when it has no Django
 /// project, `Err` when the operator named something that is not right.
-fn load_django(target: &Target, options: RunOptions) -> Result<Result<DjangoFacts, String>, InputError> {
+fn load_django(
+    target: &Target,
+    options: RunOptions,
+) -> Result<Result<DjangoFacts, String>, InputError> {
     let project = match project::discover(target) {
         Ok(Some(project)) => project,
         Ok(None) => {
@@ -68,7 +71,9 @@ fn load_django(target: &Target, options: RunOptions) -> Result<Result<DjangoFact
         site_packages: project.site_packages.clone(),
     };
     let analysis = settings::analyze(&input).map_err(|err| {
-        InputError::new(format!("{err}; fix the settings file, or name another module with --settings"))
+        InputError::new(format!(
+            "{err}; fix the settings file, or name another module with --settings"
+        ))
     })?;
     let requirements = requirements::load(target, &project.dir);
     let versions = versions::detect(target, &project, &requirements);
@@ -93,5 +98,9 @@ fn with_settings_override(target: &Target, mut project: Project) -> Project {
 }
 
 fn root_note(target: &Target) -> String {
-    if target.is_live_system() { String::new() } else { format!(" below {}", target.root.display()) }
+    if target.is_live_system() {
+        String::new()
+    } else {
+        format!(" below {}", target.root.display())
+    }
 }

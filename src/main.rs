@@ -69,6 +69,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Unpack the bundled demo site (once) and audit it: a safe place to try
+    /// everything without touching a real server.
+    Demo {
+        /// Start over from a fresh copy of the demo site.
+        #[arg(long)]
+        reset: bool,
+    },
     /// Audit the target without changing anything.
     Check {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -97,6 +104,7 @@ enum CheckFormat {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _log = start_logging();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -117,6 +125,12 @@ fn run(cli: Cli) -> Result<u8, InputError> {
         }
         Command::Check { format, only, strict } => {
             check(&cli.target, &checklist, format, &only, strict)
+        }
+        Command::Demo { reset } => {
+            let root = demo_root(reset)?;
+            eprintln!("portcullis: the demo site is at {}", root.display());
+            let args = TargetArgs { root: Some(root), offline: true, ..cli.target.clone() };
+            check(&args, &checklist, CheckFormat::Text, &[], false)
         }
     }
 }
@@ -153,6 +167,50 @@ fn check(
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print!("{}", report.render(format, color));
     Ok(u8::try_from(report::exit_code(&findings, strict)).unwrap_or(1))
+}
+
+/// The demo site's copy under the state directory: unpacked the first time,
+/// reused afterwards so that a demo session resumes like a real one.
+fn demo_root(reset: bool) -> Result<PathBuf, InputError> {
+    let state = state_dir()?;
+    let root = state.join("demo");
+    if reset && root.exists() {
+        std::fs::remove_dir_all(&root).map_err(|err| {
+            InputError::new(format!("cannot remove the old demo copy {}: {err}", root.display()))
+        })?;
+    }
+    if !root.exists() {
+        portcullis::demo::unpack(&root).map_err(|err| {
+            InputError::new(format!("cannot unpack the demo site into {}: {err}", root.display()))
+        })?;
+    }
+    Ok(root)
+}
+
+/// The platform state directory (`$XDG_STATE_HOME/portcullis`, else
+/// `~/.local/state/portcullis`).
+fn state_dir() -> Result<PathBuf, InputError> {
+    directories::ProjectDirs::from("", "", "portcullis")
+        .and_then(|dirs| dirs.state_dir().map(Path::to_path_buf))
+        .ok_or_else(|| InputError::new("cannot find a state directory: set XDG_STATE_HOME or HOME"))
+}
+
+/// Logs go to a file in the state directory, never to the terminal. The
+/// guard must live until exit, or the last lines are lost.
+fn start_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = state_dir().ok()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let (writer, guard) =
+        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, "portcullis.log"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTCULLIS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
 }
 
 /// The item ids `--only` selects (sections or ids), in checklist order.
