@@ -3,6 +3,8 @@
 //! make any fix undoable.
 
 pub mod apply;
+pub mod checks;
+pub mod django;
 pub mod plan;
 pub mod pyedit;
 pub mod textedit;

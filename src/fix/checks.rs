@@ -1,0 +1,101 @@
+//! The checks a real apply runs: the owning program validates each edited
+//! file, the plan's commands run on the live system only, and the item's own
+//! probe runs again on the changed target and must pass.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use super::apply::{Checks, Step};
+use super::plan::{Plan, Validator};
+use crate::checklist::Checklist;
+use crate::finding::Status;
+use crate::layers::Layers;
+use crate::probe::{self, Context, RunOptions};
+use crate::target::Target;
+
+/// How long a validating program or a command may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Checks against the real target.
+pub struct TargetChecks<'a> {
+    pub target: &'a Target,
+    pub checklist: &'a Checklist,
+    pub options: RunOptions,
+    /// Called as each step starts (the TUI shows them; the CLI prints them).
+    pub on_step: &'a mut dyn FnMut(Step, &str),
+}
+
+impl TargetChecks<'_> {
+    /// The interpreter that compiles edited Python files: `--python`, else
+    /// Debian's, else whatever `python3` is on the path.
+    fn python(&self) -> PathBuf {
+        if let Some(python) = &self.target.python {
+            return python.clone();
+        }
+        let debian = PathBuf::from("/usr/bin/python3");
+        if debian.exists() { debian } else { PathBuf::from("python3") }
+    }
+}
+
+impl Checks for TargetChecks<'_> {
+    fn validate(&mut self, validator: &Validator) -> Result<(), String> {
+        match validator {
+            Validator::PythonCompile { file } => {
+                // compile() checks the syntax without writing __pycache__
+                // into the target, which would break a byte-for-byte rollback.
+                let host = self.target.host_path(file);
+                let script = "import sys\nsrc = open(sys.argv[1], 'rb').read()\ncompile(src, sys.argv[2], 'exec')\n";
+                let mut command = Command::new(self.python());
+                command.args(["-c", script]).arg(&host).arg(file);
+                run(&mut command).map(|_| ())
+            }
+            Validator::DjangoCheck | Validator::ApacheConfigTest => Ok(()),
+        }
+    }
+
+    fn run_commands(&mut self, plan: &Plan) -> Result<Vec<String>, String> {
+        if !self.target.is_live_system() {
+            return Ok(Vec::new());
+        }
+        let mut ran = Vec::new();
+        for planned in &plan.commands {
+            (self.on_step)(Step::Command, &planned.display());
+            let mut command = match &planned.run_as {
+                Some(user) if nix::unistd::geteuid().is_root() => {
+                    let mut c = Command::new("runuser");
+                    c.args(["-u", user, "--", &planned.program]);
+                    c
+                }
+                _ => Command::new(&planned.program),
+            };
+            command.args(&planned.args);
+            run(&mut command).map_err(|out| format!("`{}` failed: {out}", planned.display()))?;
+            ran.push(planned.display());
+        }
+        Ok(ran)
+    }
+
+    fn recheck(&mut self, item_id: &str) -> Result<(), String> {
+        let item = self.checklist.item(item_id).ok_or_else(|| format!("no item {item_id}"))?;
+        let layers = Layers::load(self.target, self.options).map_err(|err| err.message)?;
+        let ctx = Context { target: self.target.clone(), options: self.options, layers };
+        let finding = probe::run(item, &ctx);
+        if finding.status == Status::Pass {
+            Ok(())
+        } else {
+            Err(format!("{item_id} still {}: {}", finding.status, finding.summary))
+        }
+    }
+
+    fn step(&mut self, step: Step, detail: &str) {
+        (self.on_step)(step, detail);
+    }
+}
+
+/// Runs a program to completion within the timeout; its combined output on
+/// failure.
+fn run(command: &mut Command) -> Result<String, String> {
+    let output = crate::django::versions::run_with_timeout(command, COMMAND_TIMEOUT)?;
+    Ok(output)
+}
