@@ -8,5 +8,6 @@ pub mod engine;
 pub mod finding;
 pub mod probe;
 pub mod redact;
+pub mod state;
 pub mod report;
 pub mod target;
