@@ -179,30 +179,15 @@ fn is_alive(pid: u32) -> bool {
 /// password of any `scheme://user:password@host` hidden.
 fn own_command_line() -> String {
     let args: Vec<String> = std::env::args_os()
-        .map(|arg| hide_url_password(&crate::redact::printable(&arg.to_string_lossy())))
+        .map(|arg| super::hide_url_password(&crate::redact::printable(&arg.to_string_lossy())))
         .collect();
     let line = args.join(" ");
     if line.is_empty() { "portcullis".to_owned() } else { line }
 }
 
-fn hide_url_password(arg: &str) -> String {
-    let Some(scheme_end) = arg.find("://") else { return arg.to_owned() };
-    let rest = &arg[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else { return arg.to_owned() };
-    let Some(colon) = authority[..at].find(':') else { return arg.to_owned() };
-    format!(
-        "{}{}:«redacted»{}",
-        &arg[..scheme_end + 3],
-        &authority[..colon],
-        &arg[scheme_end + 3 + at..]
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::hide_url_password;
 
     #[test]
     fn url_passwords_are_hidden_in_the_command_line() {

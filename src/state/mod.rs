@@ -590,6 +590,23 @@ pub fn current_operator() -> String {
     }
 }
 
+/// Hides the password of a `scheme://user:password@host` URL (in a command
+/// line or the target's URL); anything else is returned as it is.
+pub fn hide_url_password(arg: &str) -> String {
+    let Some(scheme_end) = arg.find("://") else { return arg.to_owned() };
+    let rest = &arg[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else { return arg.to_owned() };
+    let Some(colon) = authority[..at].find(':') else { return arg.to_owned() };
+    format!(
+        "{}{}:«redacted»{}",
+        &arg[..scheme_end + 3],
+        &authority[..colon],
+        &arg[scheme_end + 3 + at..]
+    )
+}
+
 /// The calendar date of `now` in this machine's time zone.
 pub fn local_date(now: Timestamp) -> Date {
     now.to_zoned_datetime(jiff::tz::TimeZone::system()).date()

@@ -132,7 +132,9 @@ impl StateLocation {
         let mut state_bytes = serde_json::to_vec_pretty(&Versioned(state))
             .map_err(|err| write_err(io::Error::other(err)))?;
         state_bytes.push(b'\n');
-        write_atomically(&self.file, &state_bytes).map_err(write_err)
+        write_atomically(&self.file, &state_bytes).map_err(write_err)?;
+        remove_orphan_temps(&self.file);
+        Ok(())
     }
 
     /// Creates the backups directory (700) and writes `bytes` there, mode
@@ -308,6 +310,34 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Removes temporary files of earlier saves whose process died between
+/// creating them and the rename (a SIGKILL at the wrong moment).
+fn remove_orphan_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+    else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<i32>().ok());
+        let dead = pid.is_some_and(|pid| {
+            pid != 0
+                && matches!(
+                    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+                    Err(nix::errno::Errno::ESRCH)
+                )
+        });
+        if dead {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
