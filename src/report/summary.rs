@@ -631,6 +631,11 @@ fn item_line(state: &StateFile, item: &SummaryItem, now: Timestamp) -> ItemLine 
     let status = state.effective_status(&item.id, now);
     let known = state.items.get(&item.id);
     let fix = state.last_fix(&item.id);
+    // A confirmed manual item passes; the check's "a person has to look"
+    // no longer describes it.
+    let confirmed = status == ItemStatus::Pass
+        && state.confirmations.contains_key(&item.id)
+        && known.is_none_or(|k| matches!(k.status, ItemStatus::Unknown | ItemStatus::Pending));
     let fixed = known.and_then(|k| k.fixed_at).filter(|_| status == ItemStatus::Fixed).map(|at| {
         FixedLine {
             at,
@@ -649,8 +654,10 @@ fn item_line(state: &StateFile, item: &SummaryItem, now: Timestamp) -> ItemLine 
             other => other.as_str(),
         },
         applies: known.is_none_or(|k| k.applies),
-        summary: known.map(|k| printable(&k.summary)).filter(|s| !s.is_empty()),
-        reason: known.and_then(|k| k.reason.as_deref()).map(printable),
+        summary: known
+            .map(|k| printable(&k.summary))
+            .filter(|s| !s.is_empty() && !confirmed),
+        reason: known.and_then(|k| k.reason.as_deref()).map(printable).filter(|_| !confirmed),
         checked: known.map(|k| k.at),
         evidence: known.map(|k| k.evidence.iter().map(shown_evidence).collect()).unwrap_or_default(),
         fixed,
@@ -692,7 +699,9 @@ fn shown_evidence(evidence: &Evidence) -> Evidence {
         line: evidence.line,
         url: evidence.url.as_deref().map(|u| printable(&hide_url_password(u))),
         command: evidence.command.as_deref().map(printable),
-        text: printable(&evidence.text),
+        // Already redacted when recorded; once more in case an older state
+        // file was written before that rule.
+        text: printable(&crate::redact::redact_line(&evidence.text)),
     }
 }
 
@@ -707,7 +716,8 @@ fn item_details(item: &ItemLine) -> Vec<String> {
     if let Some(summary) = &item.summary {
         lines.push(summary.clone());
     }
-    if let Some(reason) = item.reason.as_ref().filter(|r| Some(*r) != item.summary.as_ref()) {
+    let said = item.summary.as_deref().unwrap_or_default();
+    if let Some(reason) = item.reason.as_ref().filter(|r| !said.contains(r.as_str())) {
         lines.push(format!("reason: {reason}"));
     }
     if let Some(fixed) = &item.fixed {
