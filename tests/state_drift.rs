@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 use portcullis::finding::Finding;
-use portcullis::state::{Backup, DriftKind, ItemStatus, JournalEntry, StateFile, StateLocation, digest};
+use portcullis::state::{
+    Backup, DriftKind, ItemStatus, JournalEntry, StateFile, StateLocation, digest,
+};
 use portcullis::target::Target;
 
 struct Demo {
@@ -33,7 +35,8 @@ fn demo_after_a_fix(applied: Timestamp) -> Demo {
     state.record_findings(&[Finding::fail("django.ssl-redirect", "False")], applied);
 
     let inside = "/srv/app/config/settings.py";
-    let backup = location.write_backup("django.ssl-redirect", inside, &before, applied).expect("backup");
+    let backup =
+        location.write_backup("django.ssl-redirect", inside, &before, applied).expect("backup");
     let mut entry = JournalEntry::new("django.ssl-redirect", applied);
     entry.backups.push(Backup {
         original: inside.into(),
@@ -52,7 +55,7 @@ fn demo_after_a_fix(applied: Timestamp) -> Demo {
 #[test]
 fn file_edited_by_hand_between_sessions_is_reported_and_its_item_rechecked() {
     let applied: Timestamp = "2026-12-01T10:00:00Z".parse().expect("time");
-    let mut demo = demo_after_a_fix(applied);
+    let demo = demo_after_a_fix(applied);
     assert!(demo.state.drift().is_empty(), "untouched file shows no drift");
     demo.location.save(&demo.state).expect("save");
 
@@ -100,7 +103,8 @@ fn prune_removes_only_old_backups_and_says_which_fixes_lose_their_rollback() {
     let old_backup = demo.state.journal[0].backups[0].backup.clone().expect("backup path");
 
     let now: Timestamp = "2026-12-03T10:00:00Z".parse().expect("time");
-    let report = demo.state.prune(&demo.location.backups_dir(), SignedDuration::from_hours(30 * 24), now);
+    let report =
+        demo.state.prune(&demo.location.backups_dir(), SignedDuration::from_hours(30 * 24), now);
     assert_eq!(report.removed, vec![old_backup.clone()]);
     assert_eq!(report.no_rollback, vec![(1, "django.ssl-redirect".to_owned())]);
     assert!(!old_backup.exists() && recent_backup.exists());
@@ -108,6 +112,7 @@ fn prune_removes_only_old_backups_and_says_which_fixes_lose_their_rollback() {
     assert!(report.lines().iter().any(|l| l.contains("can no longer be rolled back")));
 
     // Pruning again finds nothing new.
-    let again = demo.state.prune(&demo.location.backups_dir(), SignedDuration::from_hours(30 * 24), now);
+    let again =
+        demo.state.prune(&demo.location.backups_dir(), SignedDuration::from_hours(30 * 24), now);
     assert!(again.removed.is_empty() && again.no_rollback.is_empty());
 }

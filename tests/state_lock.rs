@@ -65,7 +65,10 @@ fn second_session_is_refused_naming_the_first_then_takes_over_when_it_dies() {
     let lock = TargetLock::acquire(&location).expect("the stale lock is taken over");
     assert_eq!(lock.taken_over().map(|h| h.pid), Some(child.id()));
     let note = lock.takeover_note().expect("a note");
-    assert!(note.contains(&format!("pid {}", child.id())) && note.contains("no longer running"), "{note}");
+    assert!(
+        note.contains(&format!("pid {}", child.id())) && note.contains("no longer running"),
+        "{note}"
+    );
     let holder = TargetLock::holder(&location.lock_file()).map(|h| h.pid);
     assert_eq!(holder, Some(std::process::id()), "the lock file now names us");
 
@@ -93,7 +96,10 @@ fn lock_file_naming_a_dead_process_is_taken_over_with_a_note() {
     let old = lock.taken_over().expect("the old holder is reported");
     assert_eq!((old.pid, old.command.as_str()), (dead_pid, "portcullis fix --all"));
     let note = lock.takeover_note().expect("note");
-    assert!(note.contains("2026-11-30T08:00:00Z") && note.contains("portcullis fix --all"), "{note}");
+    assert!(
+        note.contains("2026-11-30T08:00:00Z") && note.contains("portcullis fix --all"),
+        "{note}"
+    );
 
     let text = std::fs::read_to_string(location.lock_file()).expect("read");
     assert!(text.contains(&format!("\"pid\":{}", std::process::id())), "{text}");
@@ -105,7 +111,10 @@ fn two_lockers_in_one_process_are_also_refused() {
     let location = StateLocation::explicit(dir.path().join("state.json"));
     let first = TargetLock::acquire(&location).expect("first");
     let err = TargetLock::acquire(&location).expect_err("second");
-    assert!(matches!(&err, LockError::Held { holder, .. } if holder.pid == std::process::id()), "{err}");
+    assert!(
+        matches!(&err, LockError::Held { holder, .. } if holder.pid == std::process::id()),
+        "{err}"
+    );
     drop(first);
     TargetLock::acquire(&location).expect("free after release");
 }

@@ -63,8 +63,15 @@ fn child_process_entry() {
             let stop: u32 = steps.trim_start_matches("steps-").parse().expect("steps-N");
             for step in 1..=stop {
                 let id = item_id(step);
-                state.record_findings(&[Finding::fail(&id, format!("result {step}"))], Timestamp::now());
-                let next = Position { section: "django".into(), topic: None, item: Some(item_id(step + 1)) };
+                state.record_findings(
+                    &[Finding::fail(&id, format!("result {step}"))],
+                    Timestamp::now(),
+                );
+                let next = Position {
+                    section: "django".into(),
+                    topic: None,
+                    item: Some(item_id(step + 1)),
+                };
                 state.set_position(next, Timestamp::now());
                 location.save(&state).expect("save");
                 println!("SAVED {step}");
@@ -167,12 +174,18 @@ fn saved_file_is_mode_600_in_a_directory_of_mode_700() {
     assert_eq!(created & 0o777, 0o700);
 
     let backup = location
-        .write_backup("django.debug-off", "/srv/app/config/settings.py", b"DEBUG = True\n", Timestamp::now())
+        .write_backup(
+            "django.debug-off",
+            "/srv/app/config/settings.py",
+            b"DEBUG = True\n",
+            Timestamp::now(),
+        )
         .expect("backup");
     assert!(backup.starts_with(location.backups_dir()));
     assert_eq!(std::fs::metadata(&backup).expect("stat").permissions().mode() & 0o777, 0o600);
     assert_eq!(std::fs::read(&backup).expect("read"), b"DEBUG = True\n");
-    let backups_mode = std::fs::metadata(location.backups_dir()).expect("stat").permissions().mode();
+    let backups_mode =
+        std::fs::metadata(location.backups_dir()).expect("stat").permissions().mode();
     assert_eq!(backups_mode & 0o777, 0o700);
 }
 
@@ -186,7 +199,9 @@ fn assert_moved_aside(content: &[u8], what: &str) {
     let StateError::Corrupt { moved_to, .. } = &err else { panic!("{what}: {err}") };
     let message = err.to_string();
     assert!(message.contains(&moved_to.display().to_string()), "{what}: {message}");
-    assert!(moved_to.file_name().expect("name").to_string_lossy().starts_with("state.json.corrupt-"));
+    assert!(
+        moved_to.file_name().expect("name").to_string_lossy().starts_with("state.json.corrupt-")
+    );
     assert_eq!(std::fs::read(moved_to).expect("the damaged file is kept"), content);
     assert!(!file.exists(), "{what}: the damaged file is no longer in the way");
     assert!(location.load().expect("load").is_none(), "{what}: a fresh start is possible");
@@ -252,7 +267,10 @@ fn version_1_state_file_is_migrated_without_losing_anything() {
     assert_eq!((entry.seq, entry.backups[0].mode, entry.backups[0].uid), (1, 0o644, 33));
     assert!(entry.backups[0].existed);
     let position = state.position.clone().expect("cursor kept");
-    assert_eq!((position.section.as_str(), position.item.as_deref()), ("django", Some("django.hsts-seconds")));
+    assert_eq!(
+        (position.section.as_str(), position.item.as_deref()),
+        ("django", Some("django.hsts-seconds"))
+    );
 
     // Saved again, it is a version 2 file that loads to the same state.
     location.save(&state).expect("save");

@@ -1,7 +1,7 @@
 //! `portcullis summary` on a demo session (two items fixed, one skipped with
 //! a reason, one waived with an expiry, a manual item confirmed, the rest
 //! left) shows exactly that in every format; JSON validates against the
-//! schema in the repository, JUnit parses as XML, SARIF has the 2.1.0 shape.
+//! schema in the repository, `JUnit` parses as XML, SARIF has the 2.1.0 shape.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,12 +40,24 @@ fn checklist() -> Vec<SummaryItem> {
         item("django", "Force HTTPS", "django.hsts-seconds", "HSTS for a year", "high"),
         item("django", "Force HTTPS", "django.hsts-preload", "HSTS preload", "low"),
         item("django", "Force HTTPS", "django.proxy-ssl-header", "Proxy SSL header", "medium"),
-        item("django", "Secure cookies", "django.session-cookie-secure", "Session cookie over HTTPS only", "high"),
+        item(
+            "django",
+            "Secure cookies",
+            "django.session-cookie-secure",
+            "Session cookie over HTTPS only",
+            "high",
+        ),
         item("django", "Debug", "django.debug-off", "DEBUG is off", "critical"),
         item("apache", "TLS", "apache.tls-protocols", "Only TLS 1.2 and 1.3", "high"),
         item("apache", "Banners", "apache.server-tokens", "ServerTokens Prod", "low"),
         item("maint", "Logs", "maint.logs-reviewed", "Logs reviewed", "medium"),
-        item("maint", "Secret key", "maint.secret-key-strength", "SECRET_KEY is strong", "critical"),
+        item(
+            "maint",
+            "Secret key",
+            "maint.secret-key-strength",
+            "SECRET_KEY is strong",
+            "critical",
+        ),
     ]
 }
 
@@ -69,10 +81,20 @@ fn demo_state() -> StateFile {
             Finding::not_applicable("django.proxy-ssl-header", "served by mod_wsgi, no proxy"),
             Finding::fail("django.session-cookie-secure", "SESSION_COOKIE_SECURE is False")
                 .with(Evidence::at(settings, 40, "SESSION_COOKIE_SECURE = False")),
-            Finding::pass("django.debug-off", "DEBUG is False")
-                .with(Evidence::at(settings, 26, "DEBUG = False")),
-            Finding::fail("apache.tls-protocols", "TLSv1.1 is enabled <for old clients> & \"more\"")
-                .with(Evidence::at("/etc/apache2/mods-enabled/ssl.conf", 52, "SSLProtocol all -SSLv3")),
+            Finding::pass("django.debug-off", "DEBUG is False").with(Evidence::at(
+                settings,
+                26,
+                "DEBUG = False",
+            )),
+            Finding::fail(
+                "apache.tls-protocols",
+                "TLSv1.1 is enabled <for old clients> & \"more\"",
+            )
+            .with(Evidence::at(
+                "/etc/apache2/mods-enabled/ssl.conf",
+                52,
+                "SSLProtocol all -SSLv3",
+            )),
             Finding::unknown("maint.logs-reviewed", "a person has to read the logs"),
             Finding::fail("maint.secret-key-strength", "SECRET_KEY has 20 characters")
                 .with(Evidence::at(settings, 23, format!("SECRET_KEY = '{SECRET}'"))),
@@ -101,14 +123,19 @@ fn demo_state() -> StateFile {
     state.begin_session(at("2026-12-09T08:00:00Z"));
     state.record_findings(
         &[
-            Finding::pass("django.ssl-redirect", "SECURE_SSL_REDIRECT = True")
-                .with(Evidence::at(settings, 91, "SECURE_SSL_REDIRECT = True")),
+            Finding::pass("django.ssl-redirect", "SECURE_SSL_REDIRECT = True").with(Evidence::at(
+                settings,
+                91,
+                "SECURE_SSL_REDIRECT = True",
+            )),
             Finding::pass("django.session-cookie-secure", "SESSION_COOKIE_SECURE = True"),
         ],
         at("2026-12-09T08:01:00Z"),
     );
     let mut entry = JournalEntry::new("apache.server-tokens", at("2026-12-09T08:05:00Z"));
-    entry.commands.push(portcullis::state::CommandRun { command: "apache2ctl -t".into(), status: Some(0) });
+    entry
+        .commands
+        .push(portcullis::state::CommandRun { command: "apache2ctl -t".into(), status: Some(0) });
     state.record_fix(entry);
     state
         .skip("django.hsts-preload", "needs sign-off from the web team", at("2026-12-09T08:06:00Z"))
@@ -123,7 +150,12 @@ fn demo_state() -> StateFile {
         )
         .expect("waive");
     state
-        .confirm("maint.logs-reviewed", "read a week of error.log", "bob", at("2026-12-09T08:08:00Z"))
+        .confirm(
+            "maint.logs-reviewed",
+            "read a week of error.log",
+            "bob",
+            at("2026-12-09T08:08:00Z"),
+        )
         .expect("confirm");
     state
 }
@@ -145,7 +177,9 @@ fn run_python(script: &str, input: &str) -> String {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 must be installed (apt-get install python3), or set PORTCULLIS_TEST_PYTHON");
+        .expect(
+            "python3 must be installed (apt-get install python3), or set PORTCULLIS_TEST_PYTHON",
+        );
     child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
     let out = child.wait_with_output().expect("python output");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -163,11 +197,24 @@ fn summary_counts_fixed_skipped_waived_and_the_rest() {
     let summary = demo_summary();
     let t = summary.totals;
     assert_eq!(
-        (t.total, t.pass, t.fixed, t.fail, t.unknown, t.pending, t.skipped, t.waived, t.not_applicable),
+        (
+            t.total,
+            t.pass,
+            t.fixed,
+            t.fail,
+            t.unknown,
+            t.pending,
+            t.skipped,
+            t.waived,
+            t.not_applicable
+        ),
         (10, 5, 3, 2, 0, 0, 1, 1, 1)
     );
     let before = summary.before_after.before;
-    assert_eq!((before.pass, before.fail, before.unknown, before.pending, before.not_applicable), (1, 6, 1, 1, 1));
+    assert_eq!(
+        (before.pass, before.fail, before.unknown, before.pending, before.not_applicable),
+        (1, 6, 1, 1, 1)
+    );
     assert_eq!(summary.fixes.len(), 3);
     assert_eq!(summary.fixes.iter().filter(|f| f.this_session).count(), 1);
     assert_eq!(summary.reminders.len(), 1);
@@ -267,7 +314,9 @@ fn summary_junit_parses_as_junit_xml() {
     let mut lines = out.lines();
     assert_eq!(
         lines.next(),
-        Some("10 django.hsts-seconds,maint.secret-key-strength django.hsts-preload,apache.tls-protocols")
+        Some(
+            "10 django.hsts-seconds,maint.secret-key-strength django.hsts-preload,apache.tls-protocols"
+        )
     );
     assert_eq!(lines.next(), Some("waived by alice: a payment terminal still speaks TLS 1.1"));
 }
@@ -283,7 +332,8 @@ fn summary_sarif_is_version_2_1_0_with_rules_results_and_locations() {
     assert_eq!(rules.len(), 10);
     let results = run["results"].as_array().expect("results");
     for result in results {
-        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        let index =
+            usize::try_from(result["ruleIndex"].as_u64().expect("ruleIndex")).expect("index");
         assert_eq!(rules[index]["id"], result["ruleId"]);
         assert!(result["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
         if result["kind"] != "fail" {

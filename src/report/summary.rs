@@ -1,5 +1,5 @@
 //! The completion summary: what was checked, fixed, skipped and waived, what
-//! remains, and what is due next, in text, Markdown, JSON, JUnit and SARIF.
+//! remains, and what is due next, in text, Markdown, JSON, `JUnit` and SARIF.
 //!
 //! Everything shown comes from the state (evidence already redacted, journal
 //! diffs redacted on the way in) and from the checklist's titles; nothing
@@ -259,7 +259,10 @@ impl Summary {
             if line.applies
                 && matches!(
                     status,
-                    ItemStatus::Fail | ItemStatus::Unknown | ItemStatus::Pending | ItemStatus::Skipped
+                    ItemStatus::Fail
+                        | ItemStatus::Unknown
+                        | ItemStatus::Pending
+                        | ItemStatus::Skipped
                 )
             {
                 remaining.entry(severity_key(&item.severity)).or_default().push(RemainingItem {
@@ -393,11 +396,18 @@ impl Summary {
         let _ = writeln!(out, "Now:    {}", self.totals.describe());
 
         for section in &self.sections {
-            let _ = writeln!(out, "\n{} ({}): {}", section.title, section.id, section.counts.describe());
+            let _ = writeln!(
+                out,
+                "\n{} ({}): {}",
+                section.title,
+                section.id,
+                section.counts.describe()
+            );
             for topic in &section.topics {
                 let _ = writeln!(out, "  {}: {}", topic.title, topic.counts.describe());
                 for item in &topic.items {
-                    let _ = writeln!(out, "    {:<8} {}  {}", shown_status(item), item.id, item.title);
+                    let _ =
+                        writeln!(out, "    {:<8} {}  {}", shown_status(item), item.id, item.title);
                     for detail in item_details(item) {
                         let _ = writeln!(out, "             {detail}");
                     }
@@ -410,7 +420,8 @@ impl Summary {
             out.push_str("  none\n");
         }
         for (label, this) in [("this session", true), ("earlier sessions", false)] {
-            let fixes: Vec<&FixLine> = self.fixes.iter().filter(|f| f.this_session == this).collect();
+            let fixes: Vec<&FixLine> =
+                self.fixes.iter().filter(|f| f.this_session == this).collect();
             if fixes.is_empty() {
                 continue;
             }
@@ -497,7 +508,7 @@ impl Summary {
         out
     }
 
-    /// JUnit XML: a test suite per section, a test case per item. A failing
+    /// `JUnit` XML: a test suite per section, a test case per item. A failing
     /// item is a `<failure>`; unknown, pending, skipped and waived items are
     /// `<skipped>` with the reason, so they do not fail a CI job.
     pub fn to_junit(&self) -> String {
@@ -583,11 +594,8 @@ impl Summary {
             })
             .collect();
 
-        let results: Vec<serde_json::Value> = items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| sarif_result(index, item))
-            .collect();
+        let results: Vec<serde_json::Value> =
+            items.iter().enumerate().map(|(index, item)| sarif_result(index, item)).collect();
 
         let log = serde_json::json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -654,12 +662,12 @@ fn item_line(state: &StateFile, item: &SummaryItem, now: Timestamp) -> ItemLine 
             other => other.as_str(),
         },
         applies: known.is_none_or(|k| k.applies),
-        summary: known
-            .map(|k| printable(&k.summary))
-            .filter(|s| !s.is_empty() && !confirmed),
+        summary: known.map(|k| printable(&k.summary)).filter(|s| !s.is_empty() && !confirmed),
         reason: known.and_then(|k| k.reason.as_deref()).map(printable).filter(|_| !confirmed),
         checked: known.map(|k| k.at),
-        evidence: known.map(|k| k.evidence.iter().map(shown_evidence).collect()).unwrap_or_default(),
+        evidence: known
+            .map(|k| k.evidence.iter().map(shown_evidence).collect())
+            .unwrap_or_default(),
         fixed,
         skip: state
             .skips
@@ -797,9 +805,8 @@ fn junit_skip_message(item: &ItemLine) -> Option<String> {
 
 fn sarif_result(index: usize, item: &ItemLine) -> serde_json::Value {
     let (kind, level) = match item.status {
-        "fail" => ("fail", sarif_level(&item.severity)),
         // A waiver accepts a failure; SARIF says so with a suppression.
-        "waived" => ("fail", sarif_level(&item.severity)),
+        "fail" | "waived" => ("fail", sarif_level(&item.severity)),
         "pass" => ("pass", "none"),
         "unknown" => ("review", "none"),
         _ => ("open", "none"),

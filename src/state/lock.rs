@@ -38,9 +38,7 @@ pub enum LockError {
          or stop it (lock file {path})"
     )]
     Held { holder: LockHolder, path: PathBuf },
-    #[error(
-        "another process holds the lock {path} but has not said who it is yet; try again"
-    )]
+    #[error("another process holds the lock {path} but has not said who it is yet; try again")]
     HeldByUnknown { path: PathBuf },
     #[error("cannot open or lock {path}: {source}")]
     Io { path: PathBuf, source: io::Error },

@@ -12,8 +12,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Backup, BaselineEntry, ItemState, ItemStatus, JournalEntry, Position, Session, Skip,
-    StateFile, FORMAT_VERSION,
+    Backup, BaselineEntry, FORMAT_VERSION, ItemState, ItemStatus, JournalEntry, Position, Session,
+    Skip, StateFile,
 };
 use crate::finding::Evidence;
 use crate::target::Target;

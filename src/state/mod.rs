@@ -243,8 +243,8 @@ pub struct CommandRun {
     pub status: Option<i32>,
 }
 
-/// A later step the operator chose to take (drop the old SECRET_KEY fallback,
-/// raise a trial HSTS max-age, turn mod_security from DetectionOnly to On).
+/// A later step the operator chose to take (drop the old `SECRET_KEY` fallback,
+/// raise a trial HSTS max-age, turn `mod_security` from `DetectionOnly` to `On`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedStep {
     pub item: String,
@@ -497,7 +497,8 @@ impl StateFile {
         if note.is_empty() {
             return Err(ChangeError::ConfirmationWithoutNote(id.to_owned()));
         }
-        self.confirmations.insert(id.to_owned(), Confirmation { who: clean_text(who), at: now, note });
+        self.confirmations
+            .insert(id.to_owned(), Confirmation { who: clean_text(who), at: now, note });
         self.updated = now;
         Ok(())
     }
@@ -511,10 +512,8 @@ impl StateFile {
 
     /// Marks a staged step done; returns false when there was none pending.
     pub fn complete_step(&mut self, item: &str, step: &str, now: Timestamp) -> bool {
-        let found = self
-            .staged
-            .iter_mut()
-            .find(|s| s.item == item && s.step == step && s.done.is_none());
+        let found =
+            self.staged.iter_mut().find(|s| s.item == item && s.step == step && s.done.is_none());
         if let Some(found) = found {
             found.done = Some(now);
             self.updated = now;
@@ -630,7 +629,9 @@ fn redact_diff(diff: &str) -> String {
             None => (line, ""),
         };
         let shown = match body.chars().next() {
-            Some(mark @ ('+' | '-' | ' ')) if !body.starts_with("+++") && !body.starts_with("---") => {
+            Some(mark @ ('+' | '-' | ' '))
+                if !body.starts_with("+++") && !body.starts_with("---") =>
+            {
                 format!("{mark}{}", crate::redact::redact_line(&body[1..]))
             }
             _ => body.to_owned(),
@@ -676,11 +677,23 @@ mod tests {
         state.record_findings(&[fail], at("2026-12-01T10:00:00Z"));
         let last_day: Date = "2026-12-10".parse().expect("date");
         state
-            .waive("apache.tls-protocols", "legacy client", "alice", Some(last_day), at("2026-12-01T11:00:00Z"))
+            .waive(
+                "apache.tls-protocols",
+                "legacy client",
+                "alice",
+                Some(last_day),
+                at("2026-12-01T11:00:00Z"),
+            )
             .expect("waive");
 
-        assert_eq!(state.effective_status("apache.tls-protocols", at("2026-12-10T06:00:00Z")), ItemStatus::Waived);
-        assert_eq!(state.effective_status("apache.tls-protocols", at("2026-12-12T12:00:00Z")), ItemStatus::Pending);
+        assert_eq!(
+            state.effective_status("apache.tls-protocols", at("2026-12-10T06:00:00Z")),
+            ItemStatus::Waived
+        );
+        assert_eq!(
+            state.effective_status("apache.tls-protocols", at("2026-12-12T12:00:00Z")),
+            ItemStatus::Pending
+        );
         assert_eq!(state.expired_waivers(at("2026-12-12T12:00:00Z")).count(), 1);
     }
 
@@ -713,9 +726,14 @@ mod tests {
     fn confirmed_manual_item_passes() {
         let mut state = state();
         let id = "maint.logs-reviewed";
-        state.record_findings(&[Finding::unknown(id, "a person has to read the log")], at("2026-12-01T10:00:00Z"));
+        state.record_findings(
+            &[Finding::unknown(id, "a person has to read the log")],
+            at("2026-12-01T10:00:00Z"),
+        );
         assert_eq!(state.effective_status(id, at("2026-12-01T10:00:00Z")), ItemStatus::Unknown);
-        state.confirm(id, "read last week's error.log", "carol", at("2026-12-01T10:30:00Z")).expect("confirm");
+        state
+            .confirm(id, "read last week's error.log", "carol", at("2026-12-01T10:30:00Z"))
+            .expect("confirm");
         assert_eq!(state.effective_status(id, at("2026-12-01T10:30:00Z")), ItemStatus::Pass);
     }
 
@@ -747,7 +765,11 @@ mod tests {
         state.stage(step, at("2026-12-01T10:00:00Z"));
         assert_eq!(state.due_steps(at("2026-12-07T10:00:00Z")).count(), 0);
         assert_eq!(state.due_steps(at("2026-12-08T10:00:00Z")).count(), 1);
-        assert!(state.complete_step("django.hsts-seconds", "hsts-full-year", at("2026-12-09T10:00:00Z")));
+        assert!(state.complete_step(
+            "django.hsts-seconds",
+            "hsts-full-year",
+            at("2026-12-09T10:00:00Z")
+        ));
         assert_eq!(state.due_steps(at("2026-12-09T10:00:00Z")).count(), 0);
     }
 }

@@ -60,8 +60,8 @@ impl StateLocation {
     /// The platform state directory (`$XDG_STATE_HOME/portcullis`, else
     /// `~/.local/state/portcullis`), one file per target.
     pub fn for_target(target: &Target) -> Result<Self, StateError> {
-        let dirs = directories::ProjectDirs::from("", "", "portcullis")
-            .ok_or(StateError::NoStateDir)?;
+        let dirs =
+            directories::ProjectDirs::from("", "", "portcullis").ok_or(StateError::NoStateDir)?;
         let dir = dirs.state_dir().ok_or(StateError::NoStateDir)?;
         Ok(Self::in_dir(dir, target))
     }
@@ -94,10 +94,10 @@ impl StateLocation {
     /// Where this target's backups go: `backups/<state file stem>/` beside
     /// the state file.
     pub fn backups_dir(&self) -> PathBuf {
-        let stem = self.file.file_stem().map_or_else(
-            || "state".to_owned(),
-            |s| s.to_string_lossy().into_owned(),
-        );
+        let stem = self
+            .file
+            .file_stem()
+            .map_or_else(|| "state".to_owned(), |s| s.to_string_lossy().into_owned());
         self.dir().join("backups").join(stem)
     }
 
@@ -202,7 +202,11 @@ impl StateLocation {
                         return StateError::CorruptStuck { path: self.file.clone(), cause, source };
                     }
                     let _ = sync_dir(self.dir());
-                    return StateError::Corrupt { path: self.file.clone(), moved_to: target, cause };
+                    return StateError::Corrupt {
+                        path: self.file.clone(),
+                        moved_to: target,
+                        cause,
+                    };
                 }
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(source) => {
@@ -251,8 +255,8 @@ fn parse(bytes: &[u8]) -> Result<StateFile, Parse> {
     if text.trim().is_empty() {
         return Err(Parse::Damaged("the file is empty".into()));
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|err| Parse::Damaged(format!("not valid JSON: {err}")))?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|err| Parse::Damaged(format!("not valid JSON: {err}")))?;
     let version = value
         .get("format_version")
         .or_else(|| value.get("version"))
@@ -290,11 +294,12 @@ impl serde::Serialize for Versioned<'_> {
 /// fsync of the directory so the rename itself survives a power cut.
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map_or_else(|| "state".into(), |n| n.to_string_lossy().into_owned());
+    let name =
+        path.file_name().map_or_else(|| "state".into(), |n| n.to_string_lossy().into_owned());
 
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|err| io::Error::other(err.to_string()))?;
-    let tag: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let tag = super::digest::hex(&random);
     let temp = dir.join(format!(".{name}.tmp-{}-{tag}", std::process::id()));
 
     let result = (|| {
@@ -397,7 +402,10 @@ mod tests {
         let mut target = Target::at_root("/tmp/demo/");
         target.project = Some(PathBuf::from("/srv/app"));
         let name = state_file_name(&target);
-        assert!(name.starts_with("app-") && name.ends_with(".json"), "{name}");
+        assert!(
+            name.starts_with("app-") && Path::new(&name).extension() == Some("json".as_ref()),
+            "{name}"
+        );
 
         let mut same = Target::at_root("/tmp/demo");
         same.project = Some(PathBuf::from("/srv/app/"));
