@@ -309,3 +309,67 @@ fn no_secret_reaches_the_state_file_after_a_session_that_touched_secret_key() {
     assert!(!text.contains(secret), "the secret reached the state file");
     assert!(!text.contains("very-secret"), "part of the secret reached the state file");
 }
+
+/// The child side of the platform directory test: prints where the state of
+/// a target goes under the XDG variables it was given.
+#[test]
+fn child_prints_platform_location() {
+    if std::env::var(CHILD_ENV).as_deref() != Ok("platform") {
+        return;
+    }
+    let location = StateLocation::for_target(&target()).expect("a platform directory");
+    println!("FILE {}", location.file().display());
+    println!("BACKUPS {}", location.backups_dir().display());
+}
+
+#[test]
+fn state_lives_in_the_xdg_state_directory_with_backups_beside_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(std::env::current_exe().expect("test executable"))
+        .args([
+            "child_prints_platform_location",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+            "-q",
+        ])
+        .env(CHILD_ENV, "platform")
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .expect("run child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let file = text.lines().find_map(|l| l.strip_prefix("FILE ")).expect("a FILE line");
+    let backups = text.lines().find_map(|l| l.strip_prefix("BACKUPS ")).expect("a BACKUPS line");
+    let state_dir = dir.path().join("portcullis");
+    assert_eq!(Path::new(file).parent(), Some(state_dir.as_path()));
+    assert!(Path::new(file).file_name().expect("name").to_string_lossy().starts_with("app-"));
+    assert!(Path::new(backups).starts_with(state_dir.join("backups")), "{backups}");
+}
+
+#[test]
+fn locked_state_saves_every_change_and_remembers_its_target() {
+    use portcullis::state::{LockedState, OpenError, known_states};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let location = StateLocation::in_dir(dir.path(), &target());
+    let now = Timestamp::now();
+
+    let mut open = LockedState::open(location.clone(), &target(), now).expect("open");
+    assert!(open.is_new());
+    open.change(|s| s.skip("django.hsts-preload", "later", now)).expect("save").expect("skip");
+    let on_disk = location.load().expect("load").expect("a state");
+    assert_eq!(on_disk.skips["django.hsts-preload"].reason, "later");
+
+    let refused = LockedState::open(location.clone(), &target(), now).expect_err("locked");
+    assert!(matches!(refused, OpenError::Lock(_)), "{refused}");
+    drop(open);
+
+    // Opened again without flags (a default target), the state keeps its own.
+    let again = LockedState::open(location.clone(), &Target::at_root("/"), now).expect("reopen");
+    assert!(!again.is_new());
+    assert_eq!(again.state().target, target());
+
+    let known = known_states(dir.path());
+    assert_eq!(known.len(), 1);
+    assert_eq!(known[0].target, target());
+    assert_eq!(known[0].location.file(), location.file());
+}

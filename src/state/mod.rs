@@ -11,6 +11,7 @@ mod digest;
 pub mod drift;
 pub mod lock;
 mod migrate;
+pub mod open;
 pub mod prune;
 pub mod store;
 
@@ -26,6 +27,7 @@ use crate::target::Target;
 pub use digest::digest;
 pub use drift::{Drift, DriftKind};
 pub use lock::{LockError, LockHolder, TargetLock};
+pub use open::{KnownState, LockedState, OpenError, known_states};
 pub use prune::{PruneReport, parse_age};
 pub use store::{StateError, StateLocation};
 
@@ -356,9 +358,15 @@ impl StateFile {
     }
 
     /// Keeps the results of a check. The first result of each item becomes
-    /// its baseline. A pass after a fix stays `fixed`.
+    /// its baseline. A pass after a fix stays `fixed`. Findings whose status
+    /// is `skipped` or `waived` are ignored: those come from [`Self::skip`]
+    /// and [`Self::waive`].
     pub fn record_findings(&mut self, findings: &[Finding], now: Timestamp) {
-        for finding in findings {
+        // Skips and waivers are the operator's, kept apart; a finding that
+        // claims one says nothing about the item itself.
+        let checked =
+            findings.iter().filter(|f| !matches!(f.status, Status::Skipped | Status::Waived));
+        for finding in checked {
             let mut status = ItemStatus::from(finding.status);
             let previous = self.items.get(&finding.id);
             let fixed_at = previous.and_then(|item| item.fixed_at);

@@ -123,6 +123,20 @@ impl StateLocation {
         }
     }
 
+    /// Reads the state if it parses, leaving a damaged file where it is:
+    /// for listings, never for a session.
+    pub fn peek(&self) -> Option<StateFile> {
+        parse(&fs::read(&self.file).ok()?).ok()
+    }
+
+    /// The platform state directory, `$XDG_STATE_HOME/portcullis` or
+    /// `~/.local/state/portcullis`.
+    pub fn platform_dir() -> Result<PathBuf, StateError> {
+        let dirs =
+            directories::ProjectDirs::from("", "", "portcullis").ok_or(StateError::NoStateDir)?;
+        dirs.state_dir().map(Path::to_path_buf).ok_or(StateError::NoStateDir)
+    }
+
     /// Writes the state atomically, mode 600, creating the directory (700)
     /// when needed. Sets the state's format version to the current one.
     pub fn save(&self, state: &StateFile) -> Result<(), StateError> {
