@@ -127,6 +127,6 @@ pub fn known_states(dir: &Path) -> Vec<KnownState> {
             })
         })
         .collect();
-    known.sort_by(|a, b| b.updated.cmp(&a.updated));
+    known.sort_by_key(|k| std::cmp::Reverse(k.updated));
     known
 }
