@@ -96,8 +96,11 @@ fn demo_state() -> StateFile {
                 "SSLProtocol all -SSLv3",
             )),
             Finding::unknown("maint.logs-reviewed", "a person has to read the logs"),
-            Finding::fail("maint.secret-key-strength", "SECRET_KEY has 20 characters")
-                .with(Evidence::at(settings, 23, format!("SECRET_KEY = '{SECRET}'"))),
+            Finding::fail(
+                "maint.secret-key-strength",
+                "SECRET_KEY has 20 characters & <5 distinct> \"weak\"\u{7}",
+            )
+            .with(Evidence::at(settings, 23, format!("SECRET_KEY = '{SECRET}'"))),
         ],
         at("2026-12-01T09:01:00Z"),
     );
@@ -319,6 +322,7 @@ fn summary_junit_parses_as_junit_xml() {
         )
     );
     assert_eq!(lines.next(), Some("waived by alice: a payment terminal still speaks TLS 1.1"));
+    insta::assert_snapshot!("summary_junit", junit);
 }
 
 #[test]

@@ -517,17 +517,20 @@ impl Summary {
         let skipped = items().filter(|i| junit_skip_message(i).is_some()).count();
 
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        // Attributes as the Jenkins JUnit schema (junit-10.xsd) allows them;
+        // the time stamp has no zone, as Ant's schema wants.
+        let stamp = self.generated.strftime("%Y-%m-%dT%H:%M:%S").to_string();
         let _ = writeln!(
             out,
-            "<testsuites name=\"portcullis\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">",
+            "<testsuites name=\"portcullis\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"0\">",
             self.totals.total,
-            xml(&self.generated.to_string())
         );
         for section in &self.sections {
             let section_items = || section.topics.iter().flat_map(|t| &t.items);
             let _ = writeln!(
                 out,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" \
+                 time=\"0\" timestamp=\"{stamp}\">",
                 xml(&section.id),
                 section.counts.total,
                 section_items().filter(|i| i.status == "fail").count(),
@@ -537,7 +540,7 @@ impl Summary {
                 for item in &topic.items {
                     let _ = write!(
                         out,
-                        "    <testcase classname=\"{}.{}\" name=\"{}\"",
+                        "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"0\"",
                         xml(&section.id),
                         xml(&topic.title),
                         xml(&item.id)
@@ -550,7 +553,7 @@ impl Summary {
                             ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                             xml(&message),
                             xml(&item.severity),
-                            xml(&details)
+                            xml_text(&details)
                         );
                     } else if let Some(message) = junit_skip_message(item) {
                         let _ = writeln!(
@@ -564,7 +567,7 @@ impl Summary {
                         let _ = writeln!(
                             out,
                             ">\n      <system-out>{}</system-out>\n    </testcase>",
-                            xml(&details)
+                            xml_text(&details)
                         );
                     }
                 }
@@ -888,8 +891,13 @@ fn severity_key(severity: &str) -> (usize, String) {
     (rank, severity.to_owned())
 }
 
-/// Escapes text for XML content and attributes, and replaces characters XML
-/// 1.0 cannot hold.
+/// Escapes text for XML element content: as [`xml`], with line breaks kept.
+fn xml_text(text: &str) -> String {
+    xml(text).replace("&#10;", "\n")
+}
+
+/// Escapes text for XML attributes (line breaks as character references),
+/// and replaces characters XML 1.0 cannot hold.
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

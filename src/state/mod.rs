@@ -555,19 +555,24 @@ impl StateFile {
 
     /// How the item stands now, all things considered: a skip of this session
     /// first, then a waiver still in force (an expired one makes the item
-    /// pending), then a confirmation of a manual item, then the last check or
-    /// fix. An item never checked is pending.
+    /// pending until it is checked again), then a confirmation of a manual
+    /// item, then the last check or fix. An item never checked is pending.
     pub fn effective_status(&self, id: &str, now: Timestamp) -> ItemStatus {
         if self.skips.get(id).is_some_and(|s| s.session == self.session.number) {
             return ItemStatus::Skipped;
         }
+        let known = self.items.get(id);
         if let Some(waiver) = self.waivers.get(id) {
-            if waiver.is_expired(now) {
+            if !waiver.is_expired(now) {
+                return ItemStatus::Waived;
+            }
+            // Expired: pending until a check made after the last day says more.
+            let checked_since = known.is_some_and(|item| waiver.is_expired(item.at));
+            if !checked_since {
                 return ItemStatus::Pending;
             }
-            return ItemStatus::Waived;
         }
-        let checked = self.items.get(id).map_or(ItemStatus::Pending, |item| item.status);
+        let checked = known.map_or(ItemStatus::Pending, |item| item.status);
         let confirmed = self.confirmations.contains_key(id);
         if confirmed && matches!(checked, ItemStatus::Unknown | ItemStatus::Pending) {
             return ItemStatus::Pass;
@@ -703,6 +708,14 @@ mod tests {
             ItemStatus::Pending
         );
         assert_eq!(state.expired_waivers(at("2026-12-12T12:00:00Z")).count(), 1);
+
+        // Checked again after the last day, the check speaks for the item.
+        let fail = Finding::fail("apache.tls-protocols", "TLSv1.1 still enabled");
+        state.record_findings(&[fail], at("2026-12-13T12:00:00Z"));
+        assert_eq!(
+            state.effective_status("apache.tls-protocols", at("2026-12-13T12:00:01Z")),
+            ItemStatus::Fail
+        );
     }
 
     #[test]
