@@ -56,6 +56,9 @@ fn child_process_entry() {
                     .with(Evidence::at("/srv/app/config/settings.py", 1, "y".repeat(300)));
                 state.record_findings(&[finding], Timestamp::now());
                 location.save(&state).expect("save");
+                if round == 0 {
+                    println!("SAVED 0");
+                }
             }
         }
         // Walks items one by one, saving after each and saying so.
@@ -88,25 +91,27 @@ fn sigkill_during_saves_never_leaves_a_damaged_state() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("state.json");
     let location = StateLocation::explicit(&file);
-    let mut loaded_some = 0;
 
     for round in 0..40u64 {
         let mut child = spawn_child("child_process_entry", "save-forever", &file);
+        let stdout = child.stdout.take().expect("child stdout");
+        // Wait for the first save, so that every kill lands on a live saver.
+        let saved = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.trim() == "SAVED 0");
+        assert!(saved, "round {round}: the child could not save");
         // Vary the moment of the kill so it lands in different phases of a save.
-        std::thread::sleep(Duration::from_millis(20 + (round * 7) % 60));
+        std::thread::sleep(Duration::from_millis(1 + (round * 7) % 50));
         child.kill().expect("SIGKILL the child");
         child.wait().expect("reap the child");
 
         match location.load() {
-            Ok(Some(state)) => {
-                loaded_some += 1;
-                assert_eq!(state.format_version, FORMAT_VERSION);
-            }
-            Ok(None) => {}
+            Ok(Some(state)) => assert_eq!(state.format_version, FORMAT_VERSION),
+            Ok(None) => panic!("round {round}: the state file is gone"),
             Err(err) => panic!("round {round}: state did not load after SIGKILL: {err}"),
         }
     }
-    assert!(loaded_some > 30, "the child saved in only {loaded_some} of 40 rounds");
 
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .expect("read dir")
