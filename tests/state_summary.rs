@@ -349,6 +349,8 @@ fn summary_sarif_is_version_2_1_0_with_rules_results_and_locations() {
     let location = &hsts["locations"][0]["physicalLocation"];
     assert_eq!(location["artifactLocation"]["uri"], "file:///srv/app/config/settings.py");
     assert_eq!(location["region"]["startLine"], 88);
+    let proxy = results.iter().find(|r| r["ruleId"] == "django.proxy-ssl-header").expect("n/a");
+    assert_eq!(proxy["kind"], "notApplicable");
     let waived = results.iter().find(|r| r["ruleId"] == "apache.tls-protocols").expect("waived");
     assert_eq!(waived["suppressions"][0]["status"], "accepted");
 }

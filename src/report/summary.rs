@@ -47,6 +47,24 @@ pub enum Format {
     Sarif,
 }
 
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    /// `text`, `markdown`, `json`, `junit` or `sarif`, as `--format` takes them.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "text" => Ok(Format::Text),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "json" => Ok(Format::Json),
+            "junit" => Ok(Format::Junit),
+            "sarif" => Ok(Format::Sarif),
+            other => Err(format!(
+                "unknown summary format {other:?}: use text, markdown, json, junit or sarif"
+            )),
+        }
+    }
+}
+
 /// Counts of items by how they stand. `pass` includes fixed and confirmed
 /// items (`fixed` is the part of `pass` portcullis fixed); items that do not
 /// apply are counted in `not_applicable` only.
@@ -807,6 +825,7 @@ fn junit_skip_message(item: &ItemLine) -> Option<String> {
 
 fn sarif_result(index: usize, item: &ItemLine) -> serde_json::Value {
     let (kind, level) = match item.status {
+        _ if !item.applies => ("notApplicable", "none"),
         // A waiver accepts a failure; SARIF says so with a suppression.
         "fail" | "waived" => ("fail", sarif_level(&item.severity)),
         "pass" => ("pass", "none"),
