@@ -12,4 +12,5 @@ pub mod layers;
 pub mod probe;
 pub mod redact;
 pub mod report;
+pub mod state;
 pub mod target;

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::plan::{Plan, Validator};
 use crate::target::Target;
@@ -101,11 +100,7 @@ pub trait Checks {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    crate::state::digest(bytes)
 }
 
 /// Applies `plan` to `target`, keeping backups under `backup_root`.

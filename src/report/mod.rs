@@ -2,6 +2,8 @@
 //! shape DESIGN.md fixes), Markdown for a ticket. Reports only read findings;
 //! everything in them was already redacted and made printable.
 
+pub mod summary;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
