@@ -12,5 +12,6 @@ pub mod layers;
 pub mod probe;
 pub mod redact;
 pub mod report;
+pub mod session;
 pub mod state;
 pub mod target;

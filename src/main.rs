@@ -8,10 +8,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
 use portcullis::checklist::{self, Checklist};
+use portcullis::fix::run::{Applied, Fixer, Outcome, backups_of};
 use portcullis::layers::{InputError, Layers};
 use portcullis::probe::{Context, RunOptions};
+use portcullis::report::summary::{Format as SummaryOutput, Summary};
 use portcullis::report::{self, CheckReport};
+use portcullis::session;
+use portcullis::state::{JournalEntry, LockedState, StateLocation};
 use portcullis::target::{DEFAULT_APACHE_ROOT, Target};
 
 #[derive(Parser)]
@@ -60,6 +65,9 @@ struct TargetArgs {
     /// More checklist files to load (repeatable).
     #[arg(long, global = true, value_name = "FILE")]
     checklist: Vec<PathBuf>,
+    /// The state file to use instead of the one kept per target.
+    #[arg(long, global = true, value_name = "FILE")]
+    state: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -86,7 +94,86 @@ enum Command {
         /// Fail on unknown, skipped and waived items too.
         #[arg(long)]
         strict: bool,
+        /// Do not record the results in the state file (and take no lock).
+        #[arg(long)]
+        no_save: bool,
     },
+    /// Fix failing items: show each plan, then apply it with backups,
+    /// validation, a re-check and automatic rollback.
+    Fix {
+        /// The items to fix.
+        ids: Vec<String>,
+        /// Every failing item that has a fix.
+        #[arg(long)]
+        all: bool,
+        /// With --all: only these sections or item ids.
+        #[arg(long, value_name = "ID|SECTION", num_args = 1..)]
+        only: Vec<String>,
+        /// Print the plans and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Take the staged path where there is one (HSTS trial, CSP report-only).
+        #[arg(long)]
+        staged: bool,
+    },
+    /// Undo applied fixes from the journal, newest first.
+    Rollback {
+        ids: Vec<String>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        yes: bool,
+        /// Restore files that changed after the fix too.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Skip an item for this session, with a reason.
+    Skip {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Accept an item's risk, with a reason and an optional expiry (YYYY-MM-DD).
+    Waive {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_name = "DATE")]
+        expires: Option<jiff::civil::Date>,
+    },
+    /// Confirm a manual item (the log review), with a note.
+    Confirm {
+        id: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// The completion summary of the target's sessions.
+    Summary {
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+        #[arg(long, value_name = "ID|SECTION", num_args = 1..)]
+        only: Vec<String>,
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Remove backups older than an age (30d, 12h, 2w); their fixes can no
+    /// longer be rolled back.
+    Prune {
+        #[arg(long, value_name = "AGE")]
+        older_than: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SummaryFormat {
+    Text,
+    Markdown,
+    Json,
+    Junit,
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -118,21 +205,76 @@ fn run(cli: Cli) -> Result<u8, InputError> {
     let checklist = checklist::load(&cli.target.checklist).map_err(|err| {
         InputError::new(format!("{err}\n  fix the checklist file, or leave it out of --checklist"))
     })?;
+    let args = &cli.target;
     match cli.command {
         Command::List { format } => {
             print!("{}", list(&checklist, format));
             Ok(0)
         }
-        Command::Check { format, only, strict } => {
-            check(&cli.target, &checklist, format, &only, strict)
+        Command::Check { format, only, strict, no_save } => {
+            check(args, &checklist, format, &only, strict, !no_save)
         }
         Command::Demo { reset } => {
             let root = demo_root(reset)?;
             eprintln!("portcullis: the demo site is at {}", root.display());
-            let args = TargetArgs { root: Some(root), offline: true, ..cli.target.clone() };
-            check(&args, &checklist, CheckFormat::Text, &[], false)
+            let args = TargetArgs { root: Some(root), offline: true, ..args.clone() };
+            check(&args, &checklist, CheckFormat::Text, &[], false, true)
         }
+        Command::Fix { ids, all, only, dry_run, yes, staged } => {
+            fix(args, &checklist, &FixRequest { ids, all, only, dry_run, yes, staged })
+        }
+        Command::Rollback { ids, all, yes, force } => rollback(args, &ids, all, yes, force),
+        Command::Skip { id, reason } => change_item(args, &checklist, &id, |state, now| {
+            state
+                .skip(&id, &reason, now)
+                .map(|()| format!("{id} skipped for this session: {reason}"))
+        }),
+        Command::Waive { id, reason, expires } => {
+            change_item(args, &checklist, &id, |state, now| {
+                let who = portcullis::state::current_operator();
+                let until = expires.map(|d| format!(" until {d}")).unwrap_or_default();
+                state
+                    .waive(&id, &reason, &who, expires, now)
+                    .map(|()| format!("{id} waived by {who}{until}: {reason}"))
+            })
+        }
+        Command::Confirm { id, note } => {
+            if !checklist.item(&id).is_some_and(|item| item.manual) {
+                return Err(InputError::new(format!(
+                    "{id} is not a manual item; only items marked [manual] in `portcullis list` are confirmed by hand"
+                )));
+            }
+            change_item(args, &checklist, &id, |state, now| {
+                let who = portcullis::state::current_operator();
+                state
+                    .confirm(&id, &note, &who, now)
+                    .map(|()| format!("{id} confirmed by {who}: {note}"))
+            })
+        }
+        Command::Summary { format, only, strict } => {
+            summary(args, &checklist, format, &only, strict)
+        }
+        Command::Prune { older_than } => prune(args, &older_than),
     }
+}
+
+/// The options that shape what probes may do.
+fn run_options(args: &TargetArgs) -> RunOptions {
+    RunOptions { offline: args.offline, evaluate: args.evaluate || args.python.is_some() }
+}
+
+/// The target, its layers, and where its state lives. The discovered project
+/// is part of the target's identity, so the same server always finds the
+/// same state file.
+fn prepare(args: &TargetArgs) -> Result<(Target, Layers, StateLocation), InputError> {
+    let mut target = target_from(args)?;
+    let options = run_options(args);
+    let layers = Layers::load(&target, options)?;
+    if target.project.is_none() {
+        target.project = layers.django().ok().map(|facts| facts.project.dir.clone());
+    }
+    let location = session::locate(&target, args.state.as_deref())?;
+    Ok((target, layers, location))
 }
 
 fn check(
@@ -141,22 +283,39 @@ fn check(
     format: CheckFormat,
     only: &[String],
     strict: bool,
+    save: bool,
 ) -> Result<u8, InputError> {
     let ids = select(checklist, only)?;
-    let options =
-        RunOptions { offline: args.offline, evaluate: args.evaluate || args.python.is_some() };
-    let target = target_from(args)?;
-    let layers = Layers::load(&target, options)?;
+    let options = run_options(args);
+    let (target, layers, location) = prepare(args)?;
+    let now = Timestamp::now();
+
+    // Take the lock before looking, so that two sessions never interleave.
+    let mut state = if save { Some(session::open(location, &target, now)?) } else { None };
+    if let Some(state) = state.as_mut() {
+        report_drift(state)?;
+    }
+
     let ctx = Arc::new(Context { target, options, layers });
     let checklist = Arc::new(checklist.clone());
-
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|err| InputError::new(format!("cannot start the async runtime: {err}")))?;
-    let findings = runtime.block_on(portcullis::engine::collect(
+    let mut findings = runtime.block_on(portcullis::engine::collect(
         Arc::clone(&checklist),
         Arc::clone(&ctx),
         ids,
     ));
+
+    if let Some(state) = state.as_mut() {
+        state
+            .change(|s| s.record_findings(&findings, now))
+            .map_err(|err| InputError::new(err.to_string()))?;
+        session::overlay(state.state(), &mut findings, now);
+    } else if let Ok(Some(saved)) =
+        session::peek(&session::locate(&ctx.target, args.state.as_deref())?)
+    {
+        session::overlay(&saved, &mut findings, now);
+    }
 
     let report = CheckReport { checklist: &checklist, target: &ctx.target, findings: &findings };
     let format = match format {
@@ -164,9 +323,280 @@ fn check(
         CheckFormat::Json => report::Format::Json,
         CheckFormat::Markdown => report::Format::Markdown,
     };
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", report.render(format, color));
+    print!("{}", report.render(format, use_color()));
     Ok(u8::try_from(report::exit_code(&findings, strict)).unwrap_or(1))
+}
+
+/// Files the journal touched that were changed by hand since: said on
+/// stderr, and their items marked pending so that this run re-checks them.
+fn report_drift(state: &mut LockedState) -> Result<(), InputError> {
+    let drift = state
+        .change(|s| s.mark_drift(Timestamp::now()))
+        .map_err(|err| InputError::new(err.to_string()))?;
+    for changed in drift {
+        eprintln!(
+            "portcullis: {} changed since portcullis wrote it ({:?}); re-checking {}",
+            changed.path,
+            changed.kind,
+            changed.items.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+struct FixRequest {
+    ids: Vec<String>,
+    all: bool,
+    only: Vec<String>,
+    dry_run: bool,
+    yes: bool,
+    staged: bool,
+}
+
+fn fix(args: &TargetArgs, checklist: &Checklist, request: &FixRequest) -> Result<u8, InputError> {
+    let ids = match (request.all, request.ids.is_empty()) {
+        (true, true) => select(checklist, &request.only)?,
+        (false, false) => select(checklist, &request.ids)?,
+        (true, false) => return Err(InputError::new("give item ids or --all, not both")),
+        (false, true) => {
+            return Err(InputError::new(
+                "which items? give their ids, or --all (with --only to narrow)",
+            ));
+        }
+    };
+    let (target, _layers, location) = prepare(args)?;
+    let fixer =
+        Fixer { target: &target, checklist, options: run_options(args), staged: request.staged };
+
+    let plans = fixer.plan(&ids)?;
+    let mut applicable = 0;
+    for (id, outcome) in &plans {
+        match outcome {
+            Outcome::Passes => {}
+            Outcome::NoFix(why) => println!("# {id}: no fix here: {why}\n"),
+            Outcome::Planned(plan) => {
+                if plan.blocked.is_none() {
+                    applicable += 1;
+                }
+                println!("{}", plan.render());
+            }
+        }
+    }
+    if request.dry_run {
+        println!("dry run: nothing was changed ({applicable} plan(s) would apply)");
+        return Ok(0);
+    }
+    if applicable == 0 {
+        println!("nothing to apply");
+        return Ok(u8::from(plans.iter().any(|(_, o)| !matches!(o, Outcome::Passes))));
+    }
+    confirm_changes(
+        request.yes,
+        &format!("apply {applicable} plan(s) to {}?", target.root.display()),
+    )?;
+
+    let now = Timestamp::now();
+    let mut state = session::open(location, &target, now)?;
+    recover(&state, &target)?;
+    let results = fixer.apply(&ids, &mut state, &mut |item, step, detail| {
+        eprintln!("  {item}: {} {}", step.name(), portcullis::redact::printable(detail));
+    })?;
+
+    let mut failing = false;
+    for (id, result) in &results {
+        match result {
+            Applied::Passes => {}
+            Applied::NoFix(why) => {
+                failing = true;
+                println!("{id}: not fixed: {why}");
+            }
+            Applied::Blocked { why, plan } => {
+                failing = true;
+                println!("{id}: not applied: {why}");
+                for step in &plan.operator_steps {
+                    println!("    by hand: {step}");
+                }
+            }
+            Applied::Done { plan, .. } => {
+                failing |= !plan.completes;
+                let state_word = if plan.completes { "fixed" } else { "partly fixed" };
+                println!("{id}: {state_word}: {}", plan.title);
+                for step in &plan.operator_steps {
+                    println!("    by hand: {step}");
+                }
+            }
+            Applied::Failed { error, .. } => {
+                failing = true;
+                println!("{id}: FAILED, nothing changed: {error}");
+            }
+        }
+    }
+    Ok(u8::from(failing))
+}
+
+/// Restores the files of a fix that a killed run left half-journaled.
+fn recover(state: &LockedState, target: &Target) -> Result<(), InputError> {
+    let recovered = portcullis::fix::apply::recover_interrupted(&state.location().backups_dir())
+        .map_err(|err| InputError::new(format!("cannot recover an interrupted fix: {err}")))?;
+    for applied in recovered {
+        eprintln!(
+            "portcullis: an earlier run was interrupted while fixing {}; its files under {} were restored",
+            applied.item_id,
+            target.root.display()
+        );
+    }
+    Ok(())
+}
+
+/// Commands that change files ask first on a terminal; without a terminal
+/// they need --yes.
+fn confirm_changes(yes: bool, question: &str) -> Result<(), InputError> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(InputError::new(
+            "no terminal to confirm on: run again with --yes to apply, or --dry-run to see the plans",
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(|err| InputError::new(err.to_string()))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(InputError::new("nothing was changed"))
+    }
+}
+
+fn rollback(
+    args: &TargetArgs,
+    ids: &[String],
+    all: bool,
+    yes: bool,
+    force: bool,
+) -> Result<u8, InputError> {
+    if ids.is_empty() && !all {
+        return Err(InputError::new("which fixes? give item ids, or --all"));
+    }
+    let (target, _layers, location) = prepare(args)?;
+    let now = Timestamp::now();
+    let mut state = session::open(location, &target, now)?;
+    let mut entries: Vec<JournalEntry> = state
+        .state()
+        .journal
+        .iter()
+        .filter(|e| e.can_roll_back() && (all || ids.contains(&e.item)))
+        .cloned()
+        .collect();
+    if entries.is_empty() {
+        println!("no applied fix to roll back");
+        return Ok(0);
+    }
+    entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    for entry in &entries {
+        println!(
+            "roll back {} (applied {}): {} file(s)",
+            entry.item,
+            entry.applied,
+            entry.backups.len()
+        );
+    }
+    confirm_changes(yes, &format!("roll back {} fix(es)?", entries.len()))?;
+    let mut failed = false;
+    for entry in &entries {
+        let backups = backups_of(&target, entry);
+        match portcullis::fix::apply::restore(&backups, force) {
+            Ok(()) => {
+                state
+                    .change(|s| {
+                        s.record_rollback(entry.seq, now);
+                        s.mark_pending(&entry.item, "rolled back", now);
+                    })
+                    .map_err(|err| InputError::new(err.to_string()))?;
+                println!("{}: rolled back", entry.item);
+            }
+            Err(why) => {
+                failed = true;
+                println!("{}: not rolled back: {why}", entry.item);
+            }
+        }
+    }
+    Ok(u8::from(failed))
+}
+
+/// Opens the state, makes one change to an item, and says what was done.
+fn change_item(
+    args: &TargetArgs,
+    checklist: &Checklist,
+    id: &str,
+    change: impl FnOnce(
+        &mut portcullis::state::StateFile,
+        Timestamp,
+    ) -> Result<String, portcullis::state::ChangeError>,
+) -> Result<u8, InputError> {
+    if checklist.item(id).is_none() {
+        return Err(InputError::new(format!("{id}: no such item; `portcullis list` shows them")));
+    }
+    let (target, _layers, location) = prepare(args)?;
+    let now = Timestamp::now();
+    let mut state = session::open(location, &target, now)?;
+    let said = state
+        .change(|s| change(s, now))
+        .map_err(|err| InputError::new(err.to_string()))?
+        .map_err(|err| InputError::new(err.to_string()))?;
+    println!("{said}");
+    Ok(0)
+}
+
+fn summary(
+    args: &TargetArgs,
+    checklist: &Checklist,
+    format: SummaryFormat,
+    only: &[String],
+    strict: bool,
+) -> Result<u8, InputError> {
+    let ids = select(checklist, only)?;
+    let (_target, _layers, location) = prepare(args)?;
+    let Some(state) = session::peek(&location)? else {
+        return Err(InputError::new(format!(
+            "no session for this target yet ({} does not exist); run `portcullis check` first",
+            location.file().display()
+        )));
+    };
+    let items: Vec<_> =
+        session::summary_items(checklist).into_iter().filter(|i| ids.contains(&i.id)).collect();
+    let summary = Summary::build(&state, &items, Timestamp::now());
+    let format = match format {
+        SummaryFormat::Text => SummaryOutput::Text,
+        SummaryFormat::Markdown => SummaryOutput::Markdown,
+        SummaryFormat::Json => SummaryOutput::Json,
+        SummaryFormat::Junit => SummaryOutput::Junit,
+        SummaryFormat::Sarif => SummaryOutput::Sarif,
+    };
+    print!("{}", summary.render(format));
+    Ok(u8::try_from(summary.exit_code(strict)).unwrap_or(1))
+}
+
+fn prune(args: &TargetArgs, older_than: &str) -> Result<u8, InputError> {
+    let age = portcullis::state::parse_age(older_than).ok_or_else(|| {
+        InputError::new(format!("--older-than {older_than}: give an age such as 30d, 12h or 2w"))
+    })?;
+    let (target, _layers, location) = prepare(args)?;
+    let now = Timestamp::now();
+    let mut state = session::open(location, &target, now)?;
+    let backups = state.location().backups_dir();
+    let report = state
+        .change(|s| s.prune(&backups, age, now))
+        .map_err(|err| InputError::new(err.to_string()))?;
+    for line in report.lines() {
+        println!("{line}");
+    }
+    Ok(0)
 }
 
 /// The demo site's copy under the state directory: unpacked the first time,

@@ -110,6 +110,9 @@ pub fn apply(
     backup_root: &Path,
     checks: &mut dyn Checks,
 ) -> Result<AppliedPlan, ApplyError> {
+    if let Some(why) = &plan.blocked {
+        return Err(ApplyError::Failed { step: "plan", output: format!("not applied: {why}") });
+    }
     let id = format!("{}-{}", Timestamp::now().as_millisecond(), plan.item_id);
     let dir = backup_root.join(&id);
 
@@ -182,8 +185,10 @@ fn write_and_check(
     }
     checks.step(Step::Command, "");
     let commands = checks.run_commands(plan).map_err(|out| (Step::Command, out))?;
-    checks.step(Step::Recheck, &plan.item_id);
-    checks.recheck(&plan.item_id).map_err(|out| (Step::Recheck, out))?;
+    if plan.completes {
+        checks.step(Step::Recheck, &plan.item_id);
+        checks.recheck(&plan.item_id).map_err(|out| (Step::Recheck, out))?;
+    }
     Ok(commands)
 }
 

@@ -398,10 +398,15 @@ impl DjangoPlanning<'_> {
                     "`migrate {app}` changes the database: back it up first (an SQLite file is copied beside the state file)"
                 ));
             }
-            _ => plan.operator_steps.push(format!(
-                "run `python {} migrate {app}` as the site's user once {app} is installed",
-                manage.display()
-            )),
+            _ => {
+                plan.operator_steps.push(format!(
+                    "run `python {} migrate {app}` as the site's user once {app} is installed",
+                    manage.display()
+                ));
+                plan.blocked = Some(format!(
+                    "migrations run only on the live system (root /) with the project's virtualenv"
+                ));
+            }
         }
         plan
     }
@@ -456,13 +461,9 @@ impl DjangoPlanning<'_> {
         }
         let installer = installing_item(package);
         plan.requires.push(installer.to_owned());
-        if self.pip_command(package, "x").is_err() {
-            let why = match self.pip_command(package, "x") {
-                Err(why) => why,
-                Ok(_) => String::new(),
-            };
-            plan.operator_steps.push(format!(
-                "{package} is not installed where the site runs and cannot be installed here ({why}); install it (`{installer}`), then apply these edits"
+        if let Err(why) = self.pip_command(package, "x") {
+            plan.blocked = Some(format!(
+                "{package} is not installed where the site runs and cannot be installed here ({why}); install it first ({installer}), then apply these edits"
             ));
         }
     }

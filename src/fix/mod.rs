@@ -7,6 +7,7 @@ pub mod checks;
 pub mod django;
 pub mod plan;
 pub mod pyedit;
+pub mod run;
 pub mod textedit;
 
 pub use apply::{AppliedPlan, ApplyError, Backup, Checks, Step, apply};

@@ -142,11 +142,18 @@ pub struct Plan {
     pub requires: Vec<String>,
     pub validators: Vec<Validator>,
     pub staged: Option<StagedStep>,
+    /// Why nothing of this plan may be applied here (a prerequisite that
+    /// cannot run under this root): its edits are shown as steps only.
+    pub blocked: Option<String>,
+    /// False when the item cannot pass after this plan alone (the package
+    /// install is a step for the operator): the edits apply, the item stays
+    /// failing, and the re-check is not a reason to roll back.
+    pub completes: bool,
 }
 
 impl Plan {
     pub fn new(item_id: impl Into<String>, title: impl Into<String>) -> Self {
-        Plan { item_id: item_id.into(), title: title.into(), ..Plan::default() }
+        Plan { item_id: item_id.into(), title: title.into(), completes: true, ..Plan::default() }
     }
 
     /// True when applying this plan would change nothing.
@@ -169,6 +176,9 @@ impl Plan {
         }
         for command in &self.commands {
             let _ = writeln!(out, "$ {}", command.display());
+        }
+        if let Some(why) = &self.blocked {
+            let _ = writeln!(out, "  not applied here: {why}");
         }
         for step in &self.operator_steps {
             let _ = writeln!(out, "  by hand: {step}");
