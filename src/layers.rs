@@ -92,7 +92,7 @@ fn load_django(
 fn with_settings_override(target: &Target, mut project: Project) -> Project {
     if let Some(module) = &target.settings {
         project.module.clone_from(module);
-        project.module_source = "--settings".to_owned();
+        "--settings".clone_into(&mut project.module_source);
     }
     project
 }

@@ -65,22 +65,22 @@ pub fn overlay(state: &StateFile, findings: &mut [Finding], now: Timestamp) {
             }
             _ => {}
         }
-        if let Some(confirmation) = state.confirmations.get(&finding.id) {
-            if finding.status == Status::Unknown {
-                finding.status = Status::Pass;
-                finding.reason = None;
-                finding.summary =
-                    format!("confirmed by {} on {}", confirmation.who, confirmation.at);
-                finding.evidence.push(Evidence::note(format!("note: {}", confirmation.note)));
-            }
+        if let Some(confirmation) = state.confirmations.get(&finding.id)
+            && finding.status == Status::Unknown
+        {
+            finding.status = Status::Pass;
+            finding.reason = None;
+            finding.summary = format!("confirmed by {} on {}", confirmation.who, confirmation.at);
+            finding.evidence.push(Evidence::note(format!("note: {}", confirmation.note)));
         }
-        if finding.status == Status::Pass && finding.applies {
-            if let Some(fix) = state.last_fix(&finding.id).filter(|f| f.is_live()) {
-                finding.evidence.push(Evidence::note(format!(
-                    "fixed by portcullis on {} (undo: portcullis rollback {})",
-                    fix.applied, finding.id
-                )));
-            }
+        if finding.status == Status::Pass
+            && finding.applies
+            && let Some(fix) = state.last_fix(&finding.id).filter(|f| f.is_live())
+        {
+            finding.evidence.push(Evidence::note(format!(
+                "fixed by portcullis on {} (undo: portcullis rollback {})",
+                fix.applied, finding.id
+            )));
         }
     }
 }

@@ -128,20 +128,20 @@ impl DjangoPlanning<'_> {
         let name = &setting.name;
         if let Some(at) = &setting.assigned {
             let source = self.current(plan, &at.file)?;
-            if let Some(variable) = pyedit::env_variable(&source, name, at.line) {
-                if let Some(env_file) = self.env_file_for(setting) {
-                    let text = self.current(plan, &env_file)?;
-                    let entry = env_value(value);
-                    self.edit(plan, &env_file, textedit::set_env_entry(&text, &variable, &entry))?;
-                    plan.title = format!("set {variable}={entry} in {env_file}");
-                    plan.warnings.push(format!(
+            if let Some(variable) = pyedit::env_variable(&source, name, at.line)
+                && let Some(env_file) = self.env_file_for(setting)
+            {
+                let text = self.current(plan, &env_file)?;
+                let entry = env_value(value);
+                self.edit(plan, &env_file, textedit::set_env_entry(&text, &variable, &entry))?;
+                plan.title = format!("set {variable}={entry} in {env_file}");
+                plan.warnings.push(format!(
                         "{name} is read from the environment ({}:{}: {}); the value changes in {env_file}",
                         at.file,
                         at.line,
                         at.text.trim()
                     ));
-                    return Ok(());
-                }
+                return Ok(());
             }
             let nested = at.text.starts_with([' ', '\t']);
             if !nested {
@@ -192,10 +192,9 @@ impl DjangoPlanning<'_> {
         if let Some(at) = &setting.assigned {
             let nested = at.text.starts_with([' ', '\t']);
             let source = self.current(plan, &at.file)?;
-            if !nested {
-                if let Ok(after) = pyedit::insert_entry(&source, name, at.line, entry, place) {
-                    return self.edit(plan, &at.file, after);
-                }
+            if !nested && let Ok(after) = pyedit::insert_entry(&source, name, at.line, entry, place)
+            {
+                return self.edit(plan, &at.file, after);
             }
         }
         // Not a literal we can edit in place: write the whole value, as it is
@@ -260,15 +259,14 @@ impl DjangoPlanning<'_> {
                 }
             },
         }
-        if package == "django-axes" {
-            if let Some(django) = self.facts.versions.django() {
-                if !django.version.at_least("4.2") {
-                    plan.warnings.push(format!(
+        if package == "django-axes"
+            && let Some(django) = self.facts.versions.django()
+            && !django.version.at_least("4.2")
+        {
+            plan.warnings.push(format!(
                         "django-axes {version} needs Django 4.2 or later; pip would upgrade Django {} with it",
                         django.version
                     ));
-                }
-            }
         }
         Ok(plan)
     }
@@ -368,7 +366,7 @@ impl DjangoPlanning<'_> {
                 "csp.middleware.CSPMiddleware",
                 Position::Last,
             )?;
-            plan.title = "set the CSP_* settings (django-csp 3) and CSPMiddleware".to_owned();
+            "set the CSP_* settings (django-csp 3) and CSPMiddleware".clone_into(&mut plan.title);
         }
         if report_only {
             plan.staged = Some(StagedStep {
@@ -403,9 +401,10 @@ impl DjangoPlanning<'_> {
                     "run `python {} migrate {app}` as the site's user once {app} is installed",
                     manage.display()
                 ));
-                plan.blocked = Some(format!(
+                plan.blocked = Some(
                     "migrations run only on the live system (root /) with the project's virtualenv"
-                ));
+                        .to_string(),
+                );
             }
         }
         plan
@@ -433,8 +432,8 @@ impl DjangoPlanning<'_> {
                 "browsers remember HSTS for the whole max-age; `--staged` starts with a one-hour trial".to_owned(),
             ),
             "django.ssl-redirect" => {
-                if let Some(apache) = &self.facts.apache {
-                    if matches!(apache.served_by, ServedBy::Proxy { .. })
+                if let Some(apache) = &self.facts.apache
+                    && matches!(apache.served_by, ServedBy::Proxy { .. })
                         && !self.facts.analysis.is_assigned("SECURE_PROXY_SSL_HEADER")
                     {
                         plan.warnings.push(
@@ -443,7 +442,6 @@ impl DjangoPlanning<'_> {
                         );
                         plan.requires.push("django.proxy-ssl-header".to_owned());
                     }
-                }
             }
             _ => {}
         }

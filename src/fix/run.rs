@@ -23,7 +23,7 @@ pub enum Outcome {
     Passes,
     /// No fix can be made here, and why.
     NoFix(String),
-    Planned(Plan),
+    Planned(Box<Plan>),
 }
 
 /// The fix runs of one command.
@@ -74,7 +74,7 @@ impl Fixer<'_> {
                                 .to_owned(),
                         )
                     }
-                    Ok(Some(plan)) => Outcome::Planned(plan),
+                    Ok(Some(plan)) => Outcome::Planned(Box::new(plan)),
                     Ok(None) => Outcome::NoFix(format!(
                         "the `{}` fix is not implemented in this version yet",
                         fix.kind()
@@ -118,8 +118,8 @@ impl Fixer<'_> {
                 Outcome::Passes => Applied::Passes,
                 Outcome::NoFix(why) => Applied::NoFix(why),
                 Outcome::Planned(plan) => match &plan.blocked {
-                    Some(why) => Applied::Blocked { why: why.clone(), plan },
-                    None => self.apply_one(plan, state, &backups, on_step)?,
+                    Some(why) => Applied::Blocked { why: why.clone(), plan: *plan },
+                    None => self.apply_one(*plan, state, &backups, on_step)?,
                 },
             };
             results.push((id, result));
