@@ -11,3 +11,4 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod target;
+pub mod tui;
