@@ -6,8 +6,7 @@ mod tui_support;
 use portcullis::finding::{Finding, Status};
 use portcullis::tui::app::{
     Action, ApplyOutcome, ApplyStep, ConfirmKind, Effect, FixChoice, JournalRow, Mark, Outcome,
-    Overlay, PlanState, Progress, PromptKind, ResumeOffer, Screen, StepStatus, TargetField,
-    update,
+    Overlay, PlanState, Progress, PromptKind, ResumeOffer, Screen, StepStatus, TargetField, update,
 };
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_support::*;
@@ -175,7 +174,10 @@ fn skip_needs_a_reason_then_records_it_and_moves_on() {
         id: "django.ssl-redirect".to_owned(),
         mark: Mark::Skipped { reason: "the proxy redirects already".to_owned() },
     }));
-    assert_eq!(app.selected_item().map(|i| i.id.as_str()), Some(app.items()[before + 1].id.as_str()));
+    assert_eq!(
+        app.selected_item().map(|i| i.id.as_str()),
+        Some(app.items()[before + 1].id.as_str())
+    );
     assert_eq!(app.counts(None).skipped, 1);
 }
 
@@ -196,7 +198,12 @@ fn a_waiver_takes_a_reason_and_an_expiry_after_today() {
     // Clear the field and give a date within the warning window.
     drive(&mut app, (0..10).map(|_| Action::Input(portcullis::tui::app::Edit::Backspace)));
     let effects = drive(&mut app, type_line("2026-12-10"));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Record { mark: Mark::Waived { expires: Some(_), .. }, .. })));
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Record { mark: Mark::Waived { expires: Some(_), .. }, .. }
+        ))
+    );
     let soon = app.waivers_expiring_soon();
     assert_eq!(soon.len(), 1);
     assert!(app.summary_lines().iter().any(|l| l.contains("2026-12-10  django.ssl-redirect")));
@@ -212,7 +219,9 @@ fn only_a_manual_item_can_be_confirmed() {
     drive(&mut app, jump_to("maint.logs-reviewed"));
     drive(&mut app, [Action::ConfirmManual]);
     let effects = drive(&mut app, type_line("read a week of error.log"));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Record { mark: Mark::Confirmed { .. }, .. })));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Record { mark: Mark::Confirmed { .. }, .. }))
+    );
     let item = &app.items()[index_of(&app, "maint.logs-reviewed")];
     assert_eq!(item.outcome(), Outcome::Confirmed);
 }
@@ -292,7 +301,10 @@ fn the_journal_rolls_back_an_entry_after_asking_and_then_rechecks() {
     assert_eq!(effects, vec![Effect::Rollback { entry: "0001".to_owned() }]);
     let effects = drive(
         &mut app,
-        [Action::RollbackFinished { entry: "0001".to_owned(), result: Ok("django.debug-off".to_owned()) }],
+        [Action::RollbackFinished {
+            entry: "0001".to_owned(),
+            result: Ok("django.debug-off".to_owned()),
+        }],
     );
     assert!(effects.contains(&Effect::RunChecks { ids: vec!["django.debug-off".to_owned()] }));
 }
@@ -350,7 +362,9 @@ fn correcting_a_target_field_rediscovers_and_checks_again() {
     let mut view = target("/srv/demo-root");
     view.project = Some("/srv/other".to_owned());
     let effects = drive(&mut app, [Action::TargetChanged(view)]);
-    assert!(matches!(effects.as_slice(), [Effect::RunChecks { ids }] if ids.len() == app.items().len()));
+    assert!(
+        matches!(effects.as_slice(), [Effect::RunChecks { ids }] if ids.len() == app.items().len())
+    );
     assert_eq!(app.counts(None).done, 0);
 }
 
@@ -389,6 +403,9 @@ fn a_fixed_item_that_fails_its_recheck_shows_the_failure() {
             outcome: ApplyOutcome::Applied { at: "now".to_owned(), finding: None },
         }],
     );
-    drive(&mut app, [Action::CheckFinished(Finding::fail(&id, "SECURE_SSL_REDIRECT is False again"))]);
+    drive(
+        &mut app,
+        [Action::CheckFinished(Finding::fail(&id, "SECURE_SSL_REDIRECT is False again"))],
+    );
     assert_eq!(app.items()[index_of(&app, &id)].outcome(), Outcome::Status(Status::Fail));
 }

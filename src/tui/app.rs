@@ -132,7 +132,7 @@ pub enum Outcome {
 }
 
 /// Where a fix can go in two steps (HSTS trial max-age, CSP report-only,
-/// ModSecurity DetectionOnly): the gentle first step and the final one.
+/// `ModSecurity` `DetectionOnly`): the gentle first step and the final one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StagedPath {
     pub first: String,
@@ -199,7 +199,8 @@ pub struct ApplyStep {
 }
 
 /// The pipeline's steps in order; the pipeline may report others too.
-pub const APPLY_STEPS: [&str; 6] = ["backup", "write", "validate", "reload", "re-check", "live probe"];
+pub const APPLY_STEPS: [&str; 6] =
+    ["backup", "write", "validate", "reload", "re-check", "live probe"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApplyOutcome {
@@ -392,21 +393,46 @@ pub enum Edit {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     // From the engine.
-    CheckStarted { id: String },
+    CheckStarted {
+        id: String,
+    },
     CheckFinished(Finding),
-    ChecksFinished { elapsed: Duration },
+    ChecksFinished {
+        elapsed: Duration,
+    },
 
     // From the state file, the fix pipeline and discovery.
     ResumeOffered(ResumeOffer),
-    SessionResumed { marks: Vec<(String, Mark)>, position: Option<String> },
-    PlanReady { id: String, plan: PlanView },
-    PlanUnavailable { id: String, reason: String },
-    ApplyProgress { id: String, step: ApplyStep },
-    ApplyFinished { id: String, outcome: ApplyOutcome },
+    SessionResumed {
+        marks: Vec<(String, Mark)>,
+        position: Option<String>,
+    },
+    PlanReady {
+        id: String,
+        plan: PlanView,
+    },
+    PlanUnavailable {
+        id: String,
+        reason: String,
+    },
+    ApplyProgress {
+        id: String,
+        step: ApplyStep,
+    },
+    ApplyFinished {
+        id: String,
+        outcome: ApplyOutcome,
+    },
     JournalLoaded(Vec<JournalRow>),
-    RollbackFinished { entry: String, result: Result<String, String> },
+    RollbackFinished {
+        entry: String,
+        result: Result<String, String>,
+    },
     TargetChanged(TargetView),
-    TargetRejected { field: TargetField, message: String },
+    TargetRejected {
+        field: TargetField,
+        message: String,
+    },
     /// A background failure the operator should know about (a save failed).
     Problem(String),
 
@@ -461,18 +487,33 @@ impl From<crate::engine::Event> for Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Run (or re-run) these items' probes through the engine.
-    RunChecks { ids: Vec<String> },
+    RunChecks {
+        ids: Vec<String>,
+    },
     /// Ask the fix pipeline for this item's plan.
-    PreparePlan { id: String },
-    Apply { id: String, choice: FixChoice },
+    PreparePlan {
+        id: String,
+    },
+    Apply {
+        id: String,
+        choice: FixChoice,
+    },
     /// Keep an operator's decision in the state file.
-    Record { id: String, mark: Mark },
-    Rollback { entry: String },
+    Record {
+        id: String,
+        mark: Mark,
+    },
+    Rollback {
+        entry: String,
+    },
     LoadJournal,
     /// Load the saved session's decisions.
     Resume,
     /// Re-discover the target with one field corrected, then re-check.
-    Retarget { field: TargetField, value: String },
+    Retarget {
+        field: TargetField,
+        value: String,
+    },
     SaveState,
     Quit,
 }
@@ -673,10 +714,13 @@ impl App {
     /// and the terminal gets them on exit.
     pub fn summary_lines(&self) -> Vec<String> {
         let all = self.counts(None);
-        let mut lines = vec![format!(
-            "{} of {} items checked: {} pass, {} fail, {} unknown, {} fixed, {} skipped, {} waived",
-            all.done, all.total, all.pass, all.fail, all.unknown, all.fixed, all.skipped, all.waived
-        )];
+        let mut lines = vec![
+            format!("{} of {} items checked", all.done, all.total),
+            format!(
+                "  all: {} pass, {} fail, {} unknown, {} fixed, {} skipped, {} waived",
+                all.pass, all.fail, all.unknown, all.fixed, all.skipped, all.waived
+            ),
+        ];
         for (index, section) in self.sections.iter().enumerate() {
             let c = self.counts(Some(index));
             lines.push(format!(
@@ -840,8 +884,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Resize => Vec::new(),
         Action::Terminate => terminate(app),
         operator => match app.overlay.take() {
-            Some(overlay) => on_overlay(app, overlay, operator),
-            None => on_screen(app, operator),
+            Some(overlay) => on_overlay(app, overlay, &operator),
+            None => on_screen(app, &operator),
         },
     }
 }
@@ -995,7 +1039,7 @@ fn quit(app: &mut App) -> Vec<Effect> {
     vec![Effect::SaveState, Effect::Quit]
 }
 
-fn on_overlay(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect> {
+fn on_overlay(app: &mut App, overlay: Overlay, action: &Action) -> Vec<Effect> {
     match overlay {
         Overlay::Help | Overlay::References => match action {
             Action::Back | Action::Help | Action::References | Action::Select => Vec::new(),
@@ -1045,10 +1089,10 @@ fn on_confirmed(app: &mut App, kind: ConfirmKind) -> Vec<Effect> {
     }
 }
 
-fn on_prompt(app: &mut App, mut prompt: Prompt, action: Action) -> Vec<Effect> {
+fn on_prompt(app: &mut App, mut prompt: Prompt, action: &Action) -> Vec<Effect> {
     match action {
         Action::Input(edit) => {
-            apply_edit(&mut prompt.input, edit);
+            apply_edit(&mut prompt.input, *edit);
             prompt.error = None;
         }
         Action::Back => return Vec::new(),
@@ -1134,11 +1178,11 @@ fn mark(app: &mut App, id: &str, mark: Mark) -> Vec<Effect> {
     effects
 }
 
-fn on_jump(app: &mut App, mut jump: Jump, action: Action) -> Vec<Effect> {
+fn on_jump(app: &mut App, mut jump: Jump, action: &Action) -> Vec<Effect> {
     let matches = app.jump_matches(jump.input.text());
     match action {
         Action::Input(edit) => {
-            apply_edit(&mut jump.input, edit);
+            apply_edit(&mut jump.input, *edit);
             jump.cursor = 0;
         }
         Action::Up => jump.cursor = jump.cursor.saturating_sub(1),
@@ -1158,7 +1202,7 @@ fn on_jump(app: &mut App, mut jump: Jump, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_screen(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_screen(app: &mut App, action: &Action) -> Vec<Effect> {
     // Keys that mean the same on every screen.
     match action {
         Action::Quit => return quit(app),
@@ -1170,7 +1214,7 @@ fn on_screen(app: &mut App, action: Action) -> Vec<Effect> {
             app.overlay = Some(Overlay::Jump(Jump::default()));
             return Vec::new();
         }
-        Action::Show(screen) => return show(app, screen),
+        Action::Show(screen) => return show(app, *screen),
         _ => {}
     }
     match app.screen {
@@ -1181,7 +1225,7 @@ fn on_screen(app: &mut App, action: Action) -> Vec<Effect> {
         Screen::Applying => on_applying(app, action),
         Screen::Journal => on_journal(app, action),
         Screen::Finish => {
-            if action == Action::Back {
+            if *action == Action::Back {
                 app.screen = Screen::Overview;
             }
             Vec::new()
@@ -1205,7 +1249,7 @@ fn show(app: &mut App, screen: Screen) -> Vec<Effect> {
     }
 }
 
-fn on_start(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_start(app: &mut App, action: &Action) -> Vec<Effect> {
     match action {
         Action::Up => app.target_cursor = app.target_cursor.saturating_sub(1),
         Action::Down => {
@@ -1230,11 +1274,12 @@ fn on_start(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_overview(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_overview(app: &mut App, action: &Action) -> Vec<Effect> {
     let section = app.selected_section();
     match action {
         Action::Up => {
-            let previous = app.section_items(section).map(|(i, _)| i).rev().find(|i| *i < app.selected);
+            let previous =
+                app.section_items(section).map(|(i, _)| i).rev().find(|i| *i < app.selected);
             if let Some(index) = previous {
                 app.selected = index;
             }
@@ -1246,11 +1291,7 @@ fn on_overview(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Right | Action::NextSection => select_section(app, section + 1),
-        Action::Left | Action::PreviousSection => {
-            if section > 0 {
-                select_section(app, section - 1);
-            }
-        }
+        Action::Left | Action::PreviousSection if section > 0 => select_section(app, section - 1),
         Action::Select => return show(app, Screen::Walk),
         Action::Recheck => return recheck(app),
         Action::Back => app.screen = Screen::Start,
@@ -1265,7 +1306,7 @@ fn select_section(app: &mut App, section: usize) {
     }
 }
 
-fn on_walk(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_walk(app: &mut App, action: &Action) -> Vec<Effect> {
     match action {
         Action::Up => app.walk_scroll = app.walk_scroll.saturating_sub(1),
         Action::Down => app.walk_scroll = app.walk_scroll.saturating_add(1).min(max_scroll(app)),
@@ -1296,7 +1337,8 @@ fn on_walk(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Waive => ask(app, |id| PromptKind::WaiveReason { id }),
         Action::ConfirmManual => match app.selected_item() {
             Some(item) if item.manual => ask(app, |id| PromptKind::ConfirmNote { id }),
-            Some(_) => app.set_notice("portcullis checks this item itself; only manual items are confirmed"),
+            Some(_) => app
+                .set_notice("portcullis checks this item itself; only manual items are confirmed"),
             None => {}
         },
         Action::Recheck => return recheck(app),
@@ -1314,12 +1356,13 @@ fn on_walk(app: &mut App, action: Action) -> Vec<Effect> {
 
 /// How far the walk can scroll: enough to bring the last line to the top.
 fn max_scroll(app: &App) -> u16 {
-    let plan_lines = app.selected_item().and_then(|i| app.plans.get(&i.id)).map_or(0, |plan| {
-        match plan {
-            PlanState::Ready(plan) => plan.diff.lines().count() + plan.commands.len() + plan.warnings.len(),
+    let plan_lines =
+        app.selected_item().and_then(|i| app.plans.get(&i.id)).map_or(0, |plan| match plan {
+            PlanState::Ready(plan) => {
+                plan.diff.lines().count() + plan.commands.len() + plan.warnings.len()
+            }
             _ => 1,
-        }
-    });
+        });
     let item_lines = app.selected_item().map_or(0, |i| {
         i.why.len() / 40 + i.finding.as_ref().map_or(0, |f| f.evidence.len() * 4) + 12
     });
@@ -1435,10 +1478,8 @@ fn ask_apply(app: &mut App, choice: FixChoice) {
     if !plan.summary.is_empty() {
         lines.push(plan.summary.clone());
     }
-    if choice == FixChoice::Staged {
-        if let Some(staged) = staged_for(app) {
-            lines.push(format!("first step only: {}", staged.first));
-        }
+    if let Some(staged) = staged_for(app).filter(|_| choice == FixChoice::Staged) {
+        lines.push(format!("first step only: {}", staged.first));
     }
     for file in plan.files() {
         lines.push(format!("edits {file}"));
@@ -1454,7 +1495,7 @@ fn ask_apply(app: &mut App, choice: FixChoice) {
     }));
 }
 
-fn on_staged(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_staged(app: &mut App, action: &Action) -> Vec<Effect> {
     match action {
         Action::Up => app.staged_cursor = 0,
         Action::Down => app.staged_cursor = 1,
@@ -1469,7 +1510,7 @@ fn on_staged(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_applying(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_applying(app: &mut App, action: &Action) -> Vec<Effect> {
     if app.apply_in_progress() {
         return Vec::new();
     }
@@ -1481,7 +1522,7 @@ fn on_applying(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_journal(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_journal(app: &mut App, action: &Action) -> Vec<Effect> {
     match action {
         Action::Up => app.journal_cursor = app.journal_cursor.saturating_sub(1),
         Action::Down => {

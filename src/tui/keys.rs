@@ -5,48 +5,48 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::tui::app::{Action, App, Edit, Overlay, Screen};
 
-/// Every binding, grouped as the help overlay shows them.
+/// Every binding, grouped as the help overlay shows them: the first
+/// groups in the left column, the walk's keys in the right one.
 pub const HELP: &[(&str, &[(&str, &str)])] = &[
     (
         "Everywhere",
         &[
             ("?", "this help"),
-            ("q", "quit (asks first during an apply)"),
-            ("o  t  j  f", "overview, target, journal, finish"),
-            ("g", "jump to any item by id or title"),
-            ("Esc", "back, or close a window"),
+            ("q", "quit (asks during an apply)"),
+            ("o  t", "overview / target"),
+            ("j  f", "journal / finish"),
+            ("g", "jump to any item"),
+            ("Esc", "back / close a window"),
         ],
     ),
     (
-        "Start and overview",
+        "Target and overview",
         &[
             ("Up Down", "move"),
-            ("e  Enter", "correct a target field / walk the item"),
-            ("r  x", "resume the saved session / start a new one"),
-            ("Left Right  Tab", "previous / next section"),
-            ("c", "re-check the item (overview)"),
+            ("e", "correct a target field"),
+            ("Enter", "walk the item"),
+            ("r  x", "resume / start new"),
+            ("Left Right", "previous / next section"),
+            ("c", "re-check the item"),
         ],
+    ),
+    (
+        "Windows",
+        &[("y  Enter", "yes / submit"), ("n  Esc", "no / cancel"), ("Enter", "journal: roll back")],
     ),
     (
         "Walk",
         &[
             ("n  p", "next / previous item"),
             ("]  [", "next / previous section"),
-            ("Up Down PgUp PgDn", "scroll the item and its diff"),
-            ("a", "apply the fix (asks, naming what changes)"),
-            ("s", "skip with a reason"),
-            ("w", "waive with a reason and an optional expiry"),
-            ("m", "confirm a manual item with a note"),
+            ("Up Down", "scroll a line"),
+            ("PgUp PgDn", "scroll a page"),
+            ("a", "apply the fix (asks first)"),
+            ("s", "skip, with a reason"),
+            ("w", "waive: reason, expiry"),
+            ("m", "confirm a manual item"),
             ("c", "re-check"),
             ("l", "reference links"),
-        ],
-    ),
-    (
-        "Windows",
-        &[
-            ("y  Enter", "yes / submit"),
-            ("n  Esc", "no / cancel"),
-            ("Enter", "journal: roll back the selected change"),
         ],
     ),
 ];
@@ -103,10 +103,8 @@ pub fn action_for(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
         KeyCode::Enter => Action::Select,
         KeyCode::Esc | KeyCode::Backspace => Action::Back,
-        KeyCode::Tab => Action::NextSection,
-        KeyCode::BackTab => Action::PreviousSection,
-        KeyCode::Char(']') => Action::NextSection,
-        KeyCode::Char('[') => Action::PreviousSection,
+        KeyCode::Tab | KeyCode::Char(']') => Action::NextSection,
+        KeyCode::BackTab | KeyCode::Char('[') => Action::PreviousSection,
         KeyCode::Char('n') => Action::NextItem,
         KeyCode::Char('p') => Action::PreviousItem,
         KeyCode::Char('a') => Action::Apply,

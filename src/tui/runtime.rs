@@ -51,6 +51,9 @@ impl App {
     }
 }
 
+/// A saved session's decisions and the item the operator was on.
+pub type Resumed = (Vec<(String, Mark)>, Option<String>);
+
 /// The producers the interface needs beyond the engine: the state file, the
 /// fix pipeline and its journal. Every method may block (files, commands);
 /// the runtime calls them on the blocking pool, never in the loop itself.
@@ -58,7 +61,7 @@ pub trait Session: Send + Sync + 'static {
     /// The saved session of this target, to offer on the Start screen.
     fn saved(&self) -> Option<ResumeOffer>;
     /// The saved decisions and the item the operator was on.
-    fn resume(&self) -> Result<(Vec<(String, Mark)>, Option<String>), String>;
+    fn resume(&self) -> Result<Resumed, String>;
     /// Keeps one decision (skip, waiver, confirmation).
     fn record(&self, id: &str, mark: &Mark) -> Result<(), String>;
     fn save(&self, snapshot: &Snapshot) -> Result<(), String>;
@@ -87,7 +90,7 @@ impl Session for Unconnected {
     fn saved(&self) -> Option<ResumeOffer> {
         None
     }
-    fn resume(&self) -> Result<(Vec<(String, Mark)>, Option<String>), String> {
+    fn resume(&self) -> Result<Resumed, String> {
         Err("there is no saved session".to_owned())
     }
     fn record(&self, _id: &str, _mark: &Mark) -> Result<(), String> {
@@ -305,7 +308,9 @@ impl Runner {
                 let result = session.rollback(&entry);
                 Some(Action::RollbackFinished { entry, result })
             }),
-            Effect::LoadJournal => self.blocking(move || Some(Action::JournalLoaded(session.journal()))),
+            Effect::LoadJournal => {
+                self.blocking(move || Some(Action::JournalLoaded(session.journal())));
+            }
             Effect::Resume => self.blocking(move || {
                 Some(match session.resume() {
                     Ok((marks, position)) => Action::SessionResumed { marks, position },
@@ -358,7 +363,8 @@ impl Runner {
         let options = self.ctx.options;
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
-            let rejected = |message: String| Incoming::Action(Action::TargetRejected { field, message });
+            let rejected =
+                |message: String| Incoming::Action(Action::TargetRejected { field, message });
             let inside = |value: &str| std::path::Path::new("/").join(value);
             match field {
                 TargetField::Root => match std::fs::canonicalize(&value) {

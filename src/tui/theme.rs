@@ -123,10 +123,8 @@ impl Theme {
 
     /// Parses a theme file; `source_name` names it in errors.
     pub fn parse(source_name: &str, text: &str) -> Result<Theme, ThemeError> {
-        let invalid = |message: String| ThemeError::Invalid {
-            source_name: source_name.to_owned(),
-            message,
-        };
+        let invalid =
+            |message: String| ThemeError::Invalid { source_name: source_name.to_owned(), message };
         let file: ThemeFile = toml::from_str(text).map_err(|err| invalid(err.to_string()))?;
         let c = &file.colors;
         let color = |key: &str, value: &str| -> Result<Color, ThemeError> {
@@ -311,8 +309,7 @@ impl Glyphs {
             Outcome::Waiting => self.waiting,
             Outcome::Running => self.spinner_frame(tick),
             Outcome::Fixed => self.fixed,
-            Outcome::Confirmed => self.pass,
-            Outcome::Status(Status::Pass) => self.pass,
+            Outcome::Confirmed | Outcome::Status(Status::Pass) => self.pass,
             Outcome::Status(Status::Fail) => self.fail,
             Outcome::Status(Status::Unknown) => self.unknown,
             Outcome::Status(Status::Skipped) => self.skipped,

@@ -93,7 +93,12 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
     let counts = app.counts(None);
     let running = app.items().iter().any(|i| i.progress == Progress::Running);
     let progress = if running {
-        format!("  {} {}/{} checked", look.glyphs.spinner_frame(app.tick), counts.done, counts.total)
+        format!(
+            "  {} {}/{} checked",
+            look.glyphs.spinner_frame(app.tick),
+            counts.done,
+            counts.total
+        )
     } else {
         format!("  {}/{} checked", counts.done, counts.total)
     };
@@ -118,9 +123,11 @@ fn hint_line(app: &App) -> String {
         (Some(Overlay::Jump(_)), _) => "type to filter  Up/Down choose  Enter go  Esc cancel",
         (Some(Overlay::Confirm(_)), _) => "y yes  n no",
         (Some(_), _) => "Esc close",
-        (None, Screen::Start) => "Up/Down field  e correct  r resume  x new  o overview  ? help  q quit",
+        (None, Screen::Start) => {
+            "Up/Down field  e correct  r resume  x new  o overview  ? help  q quit"
+        }
         (None, Screen::Overview) => {
-            "Up/Down item  Left/Right section  Enter walk  c re-check  g jump  ? help  q quit"
+            "Up/Down item  Left/Right section  Enter walk  c re-check  ? help  q quit"
         }
         (None, Screen::Walk) => {
             "n/p item  a apply  s skip  w waive  m confirm  c re-check  l links  ? help"
@@ -190,7 +197,12 @@ fn draw_start(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
             offer_area,
         );
     }
-    draw_sections(frame, overview, app, look);
+    let sections_height = u16::try_from(app.sections().len()).unwrap_or(10).saturating_add(3);
+    if overview.height >= sections_height + 4 {
+        draw_overview(frame, overview, app, look);
+    } else {
+        draw_sections(frame, overview, app, look);
+    }
 }
 
 // --- Overview --------------------------------------------------------------
@@ -216,14 +228,14 @@ fn draw_sections(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         .map(|(index, section)| {
             let c = app.counts(Some(index));
             let filled = (c.done * bar_width).checked_div(c.total).unwrap_or(0);
-            let pointer = if index == selected && app.screen() == Screen::Overview {
-                g.pointer
-            } else {
-                " "
-            };
+            let pointer =
+                if index == selected && app.screen() == Screen::Overview { g.pointer } else { " " };
             Line::from(vec![
                 Span::styled(format!("{pointer} "), t.accent),
-                Span::styled(format!("{:<title_width$} ", cut(&section.title, title_width)), t.text),
+                Span::styled(
+                    format!("{:<title_width$} ", cut(&section.title, title_width)),
+                    t.text,
+                ),
                 Span::styled(g.bar_full.repeat(filled), t.pass),
                 Span::styled(g.bar_empty.repeat(bar_width - filled), t.muted),
                 Span::styled(format!(" {:>3}/{:<3}", c.done, c.total), t.muted),
@@ -307,7 +319,9 @@ fn draw_walk(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         crate::tui::app::Outcome::Confirmed => "confirmed",
         crate::tui::app::Outcome::Status(status) => status.as_str(),
     };
-    for (index, row) in wrap(&printable(&verdict), inner_width.saturating_sub(12)).into_iter().enumerate() {
+    for (index, row) in
+        wrap(&printable(&verdict), inner_width.saturating_sub(12)).into_iter().enumerate()
+    {
         let head = if index == 0 {
             format!("{} {:<9} ", g.outcome(outcome, app.tick), outcome_name)
         } else {
@@ -337,8 +351,12 @@ fn draw_walk(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
 
     // What was seen.
     if let Some(finding) = &item.finding {
-        if let Some(reason) = finding.reason.as_ref().filter(|_| finding.status == Status::Unknown) {
-            lines.push(Line::styled(cut(&format!("  why unknown: {}", printable(reason)), inner_width), t.unknown));
+        if let Some(reason) = finding.reason.as_ref().filter(|_| finding.status == Status::Unknown)
+        {
+            lines.push(Line::styled(
+                cut(&format!("  why unknown: {}", printable(reason)), inner_width),
+                t.unknown,
+            ));
         }
         if !finding.evidence.is_empty() {
             lines.push(Line::raw(""));
@@ -346,9 +364,15 @@ fn draw_walk(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         }
         for evidence in &finding.evidence {
             if let Some(place) = evidence.place() {
-                lines.push(Line::styled(cut(&format!("  {}", printable(&place)), inner_width), t.accent));
+                lines.push(Line::styled(
+                    cut(&format!("  {}", printable(&place)), inner_width),
+                    t.accent,
+                ));
             }
-            for row in wrap(&printable(&evidence.text), inner_width.saturating_sub(4)).into_iter().take(6) {
+            for row in chunks(&printable(&evidence.text), inner_width.saturating_sub(4))
+                .into_iter()
+                .take(6)
+            {
                 lines.push(Line::raw(format!("    {row}")));
             }
         }
@@ -364,14 +388,16 @@ fn draw_walk(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
     let more = if scroll < max_scroll { " more below " } else { "" };
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(inner_height).collect();
     frame.render_widget(
-        Paragraph::new(shown)
-            .block(block(&cut(&title, usize::from(area.width.saturating_sub(6))), look).title_bottom(Span::styled(more, t.muted))),
+        Paragraph::new(shown).block(
+            block(&cut(&title, usize::from(area.width.saturating_sub(6))), look)
+                .title_bottom(Span::styled(more, t.muted)),
+        ),
         area,
     );
 }
 
-fn walk_fix_lines<'a>(
-    lines: &mut Vec<Line<'a>>,
+fn walk_fix_lines(
+    lines: &mut Vec<Line<'_>>,
     app: &App,
     item: &crate::tui::app::ItemRow,
     width: usize,
@@ -380,7 +406,10 @@ fn walk_fix_lines<'a>(
     let t = &look.theme;
     if item.manual {
         lines.push(Line::raw(""));
-        lines.push(Line::styled("Manual item: check it yourself, then press m to confirm with a note.", t.accent));
+        lines.push(Line::styled(
+            "Manual item: check it yourself, then press m to confirm with a note.",
+            t.accent,
+        ));
         return;
     }
     let Some(fix) = &item.fix else {
@@ -411,7 +440,10 @@ fn walk_fix_lines<'a>(
                 lines.push(Line::styled("  Commands", t.title));
             }
             for command in &plan.commands {
-                lines.push(Line::styled(cut(&format!("  $ {}", printable(command)), width), t.accent));
+                lines.push(Line::styled(
+                    cut(&format!("  $ {}", printable(command)), width),
+                    t.accent,
+                ));
             }
             for warning in &plan.warnings {
                 for row in wrap(&format!("! {}", printable(warning)), width.saturating_sub(2)) {
@@ -420,14 +452,24 @@ fn walk_fix_lines<'a>(
             }
             if let Some(staged) = &plan.staged.as_ref().or(item.staged.as_ref()) {
                 lines.push(Line::styled(
-                    cut(&format!("  staged path: {} first, then {}", printable(&staged.first), printable(&staged.last)), width),
+                    cut(
+                        &format!(
+                            "  staged path: {} first, then {}",
+                            printable(&staged.first),
+                            printable(&staged.last)
+                        ),
+                        width,
+                    ),
                     t.muted,
                 ));
             }
             lines.push(Line::styled("  press a to apply", t.muted));
         }
         Some(PlanState::Preparing) => {
-            lines.push(Line::styled(format!("  {} preparing the plan…", look.glyphs.spinner_frame(app.tick)), t.running));
+            lines.push(Line::styled(
+                format!("  {} preparing the plan…", look.glyphs.spinner_frame(app.tick)),
+                t.running,
+            ));
         }
         Some(PlanState::Unavailable(reason)) => {
             lines.push(Line::raw(cut(&format!("  {}", printable(fix)), width)));
@@ -474,7 +516,8 @@ fn draw_staged(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         }
         lines.push(Line::raw(""));
     }
-    let title = app.selected_item().map_or_else(String::new, |i| format!("Staged or final: {}", i.id));
+    let title =
+        app.selected_item().map_or_else(String::new, |i| format!("Staged or final: {}", i.id));
     frame.render_widget(Paragraph::new(lines).block(block(&title, look)), area);
 }
 
@@ -484,7 +527,10 @@ fn draw_applying(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
     let t = &look.theme;
     let g = &look.glyphs;
     let Some(run) = app.apply_run() else {
-        frame.render_widget(Paragraph::new("Nothing is being applied.").block(block("Applying", look)), area);
+        frame.render_widget(
+            Paragraph::new("Nothing is being applied.").block(block("Applying", look)),
+            area,
+        );
         return;
     };
     let width = usize::from(area.width.saturating_sub(4));
@@ -505,18 +551,27 @@ fn draw_applying(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
     }
     lines.push(Line::raw(""));
     match &run.outcome {
-        None => lines.push(Line::styled("Applying… portcullis will not quit until this finishes.", t.running)),
+        None => lines.push(Line::styled(
+            "Applying… portcullis will not quit until this finishes.",
+            t.running,
+        )),
         Some(ApplyOutcome::Applied { at, finding }) => {
             let verdict = finding.as_ref().map_or_else(
                 || "re-check pending".to_owned(),
                 |f| format!("the item now reports {}", f.status),
             );
             lines.push(Line::styled(format!("Applied {}; {verdict}.", printable(at)), t.pass));
-            lines.push(Line::styled("The change is in the journal (j) and can be rolled back.", t.muted));
+            lines.push(Line::styled(
+                "The change is in the journal (j) and can be rolled back.",
+                t.muted,
+            ));
         }
         Some(ApplyOutcome::RolledBack { failed_step, message, validator_output }) => {
             lines.push(Line::styled(
-                cut(&format!("{} {failed_step} failed: {}", g.step_failed, printable(message)), width),
+                cut(
+                    &format!("{} {failed_step} failed: {}", g.step_failed, printable(message)),
+                    width,
+                ),
                 t.fail,
             ));
             if !validator_output.is_empty() {
@@ -569,7 +624,10 @@ fn draw_journal(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         };
         lines.push(Line::styled(cut(&text, width), style));
     }
-    frame.render_widget(Paragraph::new(lines).block(block("Journal: applied fixes (Enter rolls back)", look)), area);
+    frame.render_widget(
+        Paragraph::new(lines).block(block("Journal: applied fixes (Enter rolls back)", look)),
+        area,
+    );
 }
 
 // --- Finish ----------------------------------------------------------------
@@ -595,8 +653,10 @@ fn draw_finish(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
 fn draw_window(frame: &mut Frame, title: &str, lines: Vec<Line>, look: &Look) {
     let area = frame.area();
     let widest = lines.iter().map(Line::width).max().unwrap_or(20).max(title.chars().count() + 4);
-    let width = u16::try_from(widest + 4).unwrap_or(u16::MAX).min(area.width.saturating_sub(2)).max(20);
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
+    let width =
+        u16::try_from(widest + 4).unwrap_or(u16::MAX).min(area.width.saturating_sub(2)).max(20);
+    let height =
+        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
     let window = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, window);
     frame.render_widget(Paragraph::new(lines).block(block(title, look)), window);
@@ -604,20 +664,32 @@ fn draw_window(frame: &mut Frame, title: &str, lines: Vec<Line>, look: &Look) {
 
 fn draw_help(frame: &mut Frame, area: Rect, look: &Look) {
     let t = &look.theme;
-    let mut lines = Vec::new();
-    for (group, keys) in HELP {
-        lines.push(Line::styled(*group, t.title));
-        for (key, what) in *keys {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {key:<18}"), t.accent),
-                Span::raw(*what),
-            ]));
+    let column = |groups: &[(&str, &[(&str, &str)])]| -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        for (group, keys) in groups {
+            lines.push(Line::styled((*group).to_owned(), t.title));
+            for (key, what) in *keys {
+                lines.push(Line::from(vec![
+                    Span::styled(format!(" {key:<11}"), t.accent),
+                    Span::raw((*what).to_owned()),
+                ]));
+            }
         }
-    }
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height);
-    let window = area.centered(Constraint::Length(area.width.min(70)), Constraint::Length(height));
+        lines
+    };
+    let (left, right) = HELP.split_at(HELP.len() - 1);
+    let (left, right) = (column(left), column(right));
+    let rows = left.len().max(right.len());
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).min(area.height);
+    let window = area.centered(Constraint::Length(area.width.min(80)), Constraint::Length(height));
     frame.render_widget(Clear, window);
-    frame.render_widget(Paragraph::new(lines).block(block("Keys (Esc closes)", look)), window);
+    let outer = block("Keys (Esc closes)", look);
+    let inner = outer.inner(window);
+    frame.render_widget(outer, window);
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    frame.render_widget(Paragraph::new(left), left_area);
+    frame.render_widget(Paragraph::new(right), right_area);
 }
 
 fn draw_references(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
@@ -658,7 +730,8 @@ fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, look: &Look) {
     );
     frame.render_widget(Clear, window);
     frame.render_widget(
-        Paragraph::new(vec![input, Line::raw(""), message]).block(block(&prompt.kind.label(), look)),
+        Paragraph::new(vec![input, Line::raw(""), message])
+            .block(block(&prompt.kind.label(), look)),
         window,
     );
 }
@@ -666,7 +739,10 @@ fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, look: &Look) {
 fn draw_jump(frame: &mut Frame, area: Rect, app: &App, jump: &crate::tui::app::Jump, look: &Look) {
     let matches = app.jump_matches(jump.input.text());
     let height = area.height.saturating_sub(4).min(20);
-    let window = area.centered(Constraint::Length(area.width.saturating_sub(4).min(90)), Constraint::Length(height));
+    let window = area.centered(
+        Constraint::Length(area.width.saturating_sub(4).min(90)),
+        Constraint::Length(height),
+    );
     let width = usize::from(window.width.saturating_sub(4));
     let list_height = usize::from(height.saturating_sub(4)).max(1);
     let offset = (jump.cursor + 1).saturating_sub(list_height);
@@ -680,13 +756,20 @@ fn draw_jump(frame: &mut Frame, area: Rect, app: &App, jump: &crate::tui::app::J
         let style = if row == jump.cursor { look.theme.selection } else { look.theme.text };
         let outcome = item.outcome();
         lines.push(Line::from(vec![
-            Span::styled(format!("{} ", look.glyphs.outcome(outcome, app.tick)), look.theme.outcome(outcome)),
-            Span::styled(cut(&format!("{}  {}", item.id, item.title), width.saturating_sub(2)), style),
+            Span::styled(
+                format!("{} ", look.glyphs.outcome(outcome, app.tick)),
+                look.theme.outcome(outcome),
+            ),
+            Span::styled(
+                cut(&format!("{}  {}", item.id, item.title), width.saturating_sub(2)),
+                style,
+            ),
         ]));
     }
     frame.render_widget(Clear, window);
     frame.render_widget(
-        Paragraph::new(lines).block(block(&format!("Jump to an item ({} match)", matches.len()), look)),
+        Paragraph::new(lines)
+            .block(block(&format!("Jump to an item ({} found)", matches.len()), look)),
         window,
     );
 }
@@ -701,6 +784,16 @@ fn cut(text: &str, width: usize) -> String {
     let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
     out.push('~');
     out
+}
+
+/// Cuts text into rows of `width` characters, keeping every space: for
+/// evidence, where the indentation and spacing of a line matter.
+fn chunks(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(width.max(8)).map(|row| row.iter().collect()).collect()
 }
 
 /// Wraps at spaces to `width` characters; a word longer than a line is split.

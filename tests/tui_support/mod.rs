@@ -1,6 +1,6 @@
 //! A headless driver for the terminal interface: an App over the shipped
 //! checklist on a fixed target and date, fed actions, drawn on ratatui's
-//! TestBackend.
+//! `TestBackend`.
 #![allow(dead_code)]
 
 use portcullis::checklist::{self, Checklist};
@@ -48,8 +48,11 @@ pub fn findings() -> Vec<Finding> {
                 .with(Evidence::at(settings, 31, "SECURE_SSL_REDIRECT = False")),
             "django.hsts-seconds" => Finding::fail(&item.id, "SECURE_HSTS_SECONDS is not set")
                 .with(Evidence::in_file(settings, "never assigned; the default 0 applies")),
-            "django.debug-off" => Finding::fail(&item.id, "DEBUG is True")
-                .with(Evidence::at(settings, 12, "DEBUG = True")),
+            "django.debug-off" => Finding::fail(&item.id, "DEBUG is True").with(Evidence::at(
+                settings,
+                12,
+                "DEBUG = True",
+            )),
             "django.session-cookie-secure" => hostile(&item.id),
             "maint.logs-reviewed" => Finding::unknown(&item.id, "a manual item: confirm it"),
             id if id.starts_with("apache.") => {
