@@ -80,6 +80,15 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Open the terminal interface that walks through the checklist.
+    Tui {
+        /// A theme by name (dark, light, high-contrast) or a theme file.
+        #[arg(long, value_name = "NAME|FILE")]
+        theme: Option<String>,
+        /// Plain ASCII: no Unicode line drawing or spinner glyphs.
+        #[arg(long)]
+        ascii: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -118,7 +127,36 @@ fn run(cli: Cli) -> Result<u8, InputError> {
         Command::Check { format, only, strict } => {
             check(&cli.target, &checklist, format, &only, strict)
         }
+        Command::Tui { theme, ascii } => tui(&cli.target, checklist, theme.as_deref(), ascii),
     }
+}
+
+/// Opens the terminal interface; once it closes, prints the summary.
+fn tui(
+    args: &TargetArgs,
+    checklist: Checklist,
+    theme: Option<&str>,
+    ascii: bool,
+) -> Result<u8, InputError> {
+    use portcullis::tui::{Look, TuiOptions, Unconnected, run_tui};
+
+    let look = Look::from_environment(theme, ascii)
+        .map_err(|err| InputError::new(format!("--theme: {err}")))?;
+    let options =
+        RunOptions { offline: args.offline, evaluate: args.evaluate || args.python.is_some() };
+    let target = target_from(args)?;
+    let layers = Layers::load(&target, options)?;
+    let ctx = Arc::new(Context { target, options, layers });
+
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|err| InputError::new(format!("cannot start the async runtime: {err}")))?;
+    let outcome = runtime
+        .block_on(run_tui(Arc::new(checklist), ctx, Arc::new(Unconnected), TuiOptions { look }))
+        .map_err(|err| InputError::new(format!("the terminal interface failed: {err}")))?;
+    for line in &outcome.summary {
+        println!("{line}");
+    }
+    Ok(u8::try_from(report::exit_code(&outcome.findings, false)).unwrap_or(1))
 }
 
 fn check(

@@ -11,7 +11,7 @@ pub mod theme;
 pub mod view;
 
 pub use app::{Action, App, Effect, update};
-pub use runtime::{Session, Snapshot, TuiOptions, TuiOutcome, Unconnected, run_tui};
+pub use runtime::{Backend, Resumed, Snapshot, TuiOptions, TuiOutcome, Unconnected, run_tui};
 pub use theme::{Glyphs, Theme};
 pub use view::{Look, draw};
 

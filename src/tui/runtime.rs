@@ -57,7 +57,7 @@ pub type Resumed = (Vec<(String, Mark)>, Option<String>);
 /// The producers the interface needs beyond the engine: the state file, the
 /// fix pipeline and its journal. Every method may block (files, commands);
 /// the runtime calls them on the blocking pool, never in the loop itself.
-pub trait Session: Send + Sync + 'static {
+pub trait Backend: Send + Sync + 'static {
     /// The saved session of this target, to offer on the Start screen.
     fn saved(&self) -> Option<ResumeOffer>;
     /// The saved decisions and the item the operator was on.
@@ -86,7 +86,7 @@ pub struct Unconnected;
 
 const NOT_CONNECTED: &str = "the fix pipeline is not part of this build yet";
 
-impl Session for Unconnected {
+impl Backend for Unconnected {
     fn saved(&self) -> Option<ResumeOffer> {
         None
     }
@@ -159,7 +159,7 @@ impl Drop for RestoreOnDrop {
 pub async fn run_tui(
     checklist: Arc<Checklist>,
     ctx: Arc<Context>,
-    session: Arc<dyn Session>,
+    session: Arc<dyn Backend>,
     options: TuiOptions,
 ) -> anyhow::Result<TuiOutcome> {
     let today = jiff::ZonedDateTime::now().date();
@@ -244,7 +244,7 @@ async fn recv_signal(signal: &mut Option<Signal>) {
 struct Runner {
     checklist: Arc<Checklist>,
     ctx: Arc<Context>,
-    session: Arc<dyn Session>,
+    session: Arc<dyn Backend>,
     tx: mpsc::UnboundedSender<Incoming>,
 }
 
