@@ -118,6 +118,9 @@ fn walk_skip_jump_and_quit_then_the_summary_is_printed() {
     let screen = tmux.wait_for("44/44 checked");
     assert!(screen.contains("Target (e to correct)"), "{screen}");
     assert!(screen.contains(&root.path().display().to_string()), "the root is shown:\n{screen}");
+    let out = tmux.cmd().args(["capture-pane", "-p", "-e", "-t", "t"]).output().expect("capture");
+    let styled = String::from_utf8_lossy(&out.stdout);
+    assert!(!colour_codes(&styled).is_empty(), "the dark theme draws in colour:\n{styled}");
 
     tmux.keys(&["o"]);
     tmux.wait_for("Sections");
@@ -151,12 +154,17 @@ fn walk_skip_jump_and_quit_then_the_summary_is_printed() {
 }
 
 #[test]
-fn a_resized_terminal_is_redrawn_at_the_new_size() {
+fn a_resized_terminal_is_redrawn_at_the_new_size_in_ascii_without_colour() {
     let root = fixture();
-    let tmux = Tmux::start("resize", 80, 24, &command(root.path(), "--ascii"));
+    let command = format!("NO_COLOR=1 {}", command(root.path(), "--ascii"));
+    let tmux = Tmux::start("resize", 80, 24, &command);
     let screen = tmux.wait_for("44/44 checked");
     assert!(screen.lines().all(|line| line.chars().count() <= 80));
     assert!(screen.is_ascii(), "--ascii draws only ASCII:\n{screen}");
+    let out = tmux.cmd().args(["capture-pane", "-p", "-e", "-t", "t"]).output().expect("capture");
+    let styled = String::from_utf8_lossy(&out.stdout);
+    let colours = colour_codes(&styled);
+    assert!(colours.is_empty(), "NO_COLOR: colours {colours:?} on screen:\n{styled}");
 
     let status = tmux.cmd().args(["resize-window", "-t", "t", "-x", "120", "-y", "40"]).status();
     assert!(status.expect("resize-window").success());
@@ -209,4 +217,19 @@ fn child_of(parent: i32) -> Option<i32> {
         std::thread::sleep(Duration::from_millis(50));
     }
     None
+}
+
+/// The SGR parameters in `styled` that set a colour (30-37, 38, 40-47, 48,
+/// 90-97, 100-107); resets to the default colour (39, 49) do not count.
+fn colour_codes(styled: &str) -> Vec<u16> {
+    let mut found = Vec::new();
+    for sequence in styled.split("\u{1b}[").skip(1) {
+        let Some(end) = sequence.find('m') else { continue };
+        for param in sequence[..end].split(';').filter_map(|p| p.parse::<u16>().ok()) {
+            if matches!(param, 30..=38 | 40..=48 | 90..=97 | 100..=107) {
+                found.push(param);
+            }
+        }
+    }
+    found
 }

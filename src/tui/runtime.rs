@@ -4,6 +4,7 @@
 //! only after something happened, and ticks only while a spinner turns.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -165,7 +166,8 @@ pub async fn run_tui(
     let today = jiff::ZonedDateTime::now().date();
     let mut app = App::new(&checklist, TargetView::from_target(&ctx.target), today);
     let (tx, mut rx) = mpsc::unbounded_channel::<Incoming>();
-    let mut runner = Runner { checklist, ctx, session, tx };
+    let mut runner =
+        Runner { checklist, ctx, session, tx, generation: Arc::new(AtomicU64::new(0)) };
 
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop;
@@ -246,6 +248,9 @@ struct Runner {
     ctx: Arc<Context>,
     session: Arc<dyn Backend>,
     tx: mpsc::UnboundedSender<Incoming>,
+    /// Bumped when the target changes, so that findings of a run against
+    /// the old target are dropped instead of shown against the new one.
+    generation: Arc<AtomicU64>,
 }
 
 impl Runner {
@@ -254,6 +259,7 @@ impl Runner {
             Incoming::Action(action) => actions.push(action),
             Incoming::Retargeted(ctx, view) => {
                 self.ctx = ctx;
+                self.generation.fetch_add(1, Ordering::SeqCst);
                 actions.push(Action::TargetChanged(view));
             }
         }
@@ -347,8 +353,13 @@ impl Runner {
             events_tx,
         ));
         let tx = self.tx.clone();
+        let generation = Arc::clone(&self.generation);
+        let started_in = generation.load(Ordering::SeqCst);
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
+                if generation.load(Ordering::SeqCst) != started_in {
+                    break;
+                }
                 if tx.send(Incoming::Action(Action::from(event))).is_err() {
                     break;
                 }

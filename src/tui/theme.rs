@@ -344,6 +344,16 @@ mod tests {
     }
 
     #[test]
+    fn a_theme_file_named_by_path_loads() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("mine.toml");
+        let text = EMBEDDED[0].1.replace("name = \"dark\"", "name = \"mine\"");
+        std::fs::write(&path, text).expect("write theme");
+        let theme = Theme::load(&path.display().to_string()).expect("theme file loads");
+        assert_eq!(theme.name, "mine");
+    }
+
+    #[test]
     fn ascii_glyphs_are_ascii() {
         let g = Glyphs::ASCII;
         let all = [g.bar_full, g.bar_empty, g.waiting, g.pass, g.fail, g.pointer, g.breadcrumb];

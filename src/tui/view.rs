@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::finding::Status;
 use crate::redact::printable;
 use crate::tui::app::{
-    App, ApplyOutcome, Overlay, PlanState, Progress, Prompt, Screen, StepStatus, TargetField,
-    staged_for,
+    App, ApplyOutcome, EXPIRY_WARNING_DAYS, Overlay, PlanState, Progress, Prompt, Screen,
+    StepStatus, TargetField, staged_for,
 };
 use crate::tui::keys::HELP;
 use crate::tui::theme::{Glyphs, Theme};
@@ -248,13 +248,21 @@ fn draw_sections(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
             ])
         })
         .collect();
-    lines.push(Line::styled(
+    let mut legend = vec![Span::styled(
         format!(
             "  {} pass  {} fail  {} unknown  {} fixed  {} skipped  {} waived",
             g.pass, g.fail, g.unknown, g.fixed, g.skipped, g.waived
         ),
         t.muted,
-    ));
+    )];
+    let expiring = app.waivers_expiring_soon().len();
+    if expiring > 0 {
+        legend.push(Span::styled(
+            format!("   {expiring} waiver(s) expire within {EXPIRY_WARNING_DAYS} days"),
+            t.unknown,
+        ));
+    }
+    lines.push(Line::from(legend));
     frame.render_widget(Paragraph::new(lines).block(block("Sections", look)), area);
 }
 
