@@ -119,6 +119,22 @@ fn walk_shows_hostile_evidence_as_harmless_text() {
 }
 
 #[test]
+fn walk_with_steps_for_the_operator_and_a_blocked_plan() {
+    let mut app = app();
+    drive(&mut app, all_findings());
+    drive(&mut app, jump_to("django.debug-off"));
+    let plan = PlanView {
+        summary: "set DEBUG = False in config/settings.py".to_owned(),
+        diff: "--- a/srv/app/config/settings.py\n+++ b/srv/app/config/settings.py\n@@ -10,3 +10,3 @@\n-DEBUG = True\n+DEBUG = False\n".to_owned(),
+        operator_steps: vec!["restart the site's WSGI daemon once the root is the live system".to_owned()],
+        blocked: Some("the root is not /, so the reload cannot run here".to_owned()),
+        ..PlanView::default()
+    };
+    drive(&mut app, [Action::PlanReady { id: "django.debug-off".to_owned(), plan }]);
+    snapshot("walk_blocked", &app);
+}
+
+#[test]
 fn walk_of_a_manual_item() {
     let mut app = app();
     drive(&mut app, all_findings());

@@ -409,3 +409,39 @@ fn a_fixed_item_that_fails_its_recheck_shows_the_failure() {
     );
     assert_eq!(app.items()[index_of(&app, &id)].outcome(), Outcome::Status(Status::Fail));
 }
+
+#[test]
+fn a_step_that_starts_ends_the_one_before_and_a_rollback_marks_it_failed() {
+    let mut app = walk_to_failing_ssl_redirect();
+    drive(&mut app, [Action::Apply, Action::Yes]);
+    let id = "django.ssl-redirect".to_owned();
+    let running = |name: &str| Action::ApplyProgress {
+        id: id.clone(),
+        step: ApplyStep { name: name.to_owned(), status: StepStatus::Running, detail: None },
+    };
+    drive(
+        &mut app,
+        [running("backup"), running("write"), running("validate"), running("roll back")],
+    );
+    let steps = &app.apply_run().expect("an apply runs").steps;
+    let status = |name: &str| steps.iter().find(|s| s.name == name).map(|s| s.status);
+    assert_eq!(status("backup"), Some(StepStatus::Done));
+    assert_eq!(status("write"), Some(StepStatus::Done));
+    assert_eq!(status("validate"), Some(StepStatus::Failed));
+    assert_eq!(status("roll back"), Some(StepStatus::Running));
+}
+
+#[test]
+fn a_blocked_plan_is_shown_but_not_applied() {
+    let mut app = app();
+    drive(&mut app, all_findings());
+    drive(&mut app, jump_to("django.ssl-redirect"));
+    let plan = portcullis::tui::app::PlanView {
+        blocked: Some("the root is not / so commands cannot run".to_owned()),
+        ..ssl_redirect_plan()
+    };
+    drive(&mut app, [Action::PlanReady { id: "django.ssl-redirect".to_owned(), plan }]);
+    assert!(drive(&mut app, [Action::Apply]).is_empty());
+    assert!(app.overlay().is_none());
+    assert!(app.notice().is_some_and(|n| n.text.contains("cannot apply here")));
+}

@@ -151,6 +151,11 @@ pub struct PlanView {
     /// The exact commands, in order.
     pub commands: Vec<String>,
     pub warnings: Vec<String>,
+    /// Steps the operator takes by hand (a package install under a root
+    /// that is not `/`), in order.
+    pub operator_steps: Vec<String>,
+    /// Why nothing of this plan may be applied here; the apply key says so.
+    pub blocked: Option<String>,
     pub staged: Option<StagedPath>,
 }
 
@@ -197,6 +202,9 @@ pub struct ApplyStep {
     /// A line of detail: the backup's path, the validator's verdict.
     pub detail: Option<String>,
 }
+
+/// The step that undoes a failed apply, when the pipeline reports it.
+pub const ROLLBACK_STEP: &str = "roll back";
 
 /// The pipeline's steps in order; the pipeline may report others too.
 pub const APPLY_STEPS: [&str; 6] =
@@ -943,10 +951,18 @@ fn on_resumed(app: &mut App, marks: Vec<(String, Mark)>, position: Option<&str>)
     prepare_plan_if_shown(app)
 }
 
+/// The pipeline may report only the start of each step: a step that starts
+/// ends the one before it, which failed when the new step is the rollback.
 fn on_apply_step(app: &mut App, id: &str, step: ApplyStep) {
     let Some(run) = app.apply.as_mut().filter(|run| run.id == id) else {
         return;
     };
+    if step.status == StepStatus::Running {
+        let ended = if step.name == ROLLBACK_STEP { StepStatus::Failed } else { StepStatus::Done };
+        for earlier in run.steps.iter_mut().filter(|s| s.status == StepStatus::Running) {
+            earlier.status = ended;
+        }
+    }
     match run.steps.iter_mut().find(|s| s.name == step.name) {
         Some(known) => *known = step,
         None => run.steps.push(step),
@@ -1439,7 +1455,9 @@ fn begin_apply(app: &mut App) -> Vec<Effect> {
         Some("only a failing item needs its fix".to_owned())
     } else {
         match app.plans.get(&item.id) {
-            Some(PlanState::Ready(_)) => None,
+            Some(PlanState::Ready(plan)) => {
+                plan.blocked.as_ref().map(|reason| format!("cannot apply here: {reason}"))
+            }
             Some(PlanState::Unavailable(reason)) => Some(format!("no plan: {reason}")),
             _ => Some("the plan is still being prepared".to_owned()),
         }

@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::finding::Status;
 use crate::redact::printable;
 use crate::tui::app::{
-    App, ApplyOutcome, EXPIRY_WARNING_DAYS, Overlay, PlanState, Progress, Prompt, Screen,
-    StepStatus, TargetField, staged_for,
+    App, ApplyOutcome, EXPIRY_WARNING_DAYS, FixChoice, ItemRow, Jump, Mark, Outcome, Overlay,
+    PlanState, Progress, Prompt, Screen, StepStatus, TargetField, staged_for,
 };
 use crate::tui::keys::HELP;
 use crate::tui::theme::{Glyphs, Theme};
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App, look: &Look) {
 
     match app.overlay() {
         Some(Overlay::Help) => draw_help(frame, frame.area(), look),
-        Some(Overlay::References) => draw_references(frame, frame.area(), app, look),
+        Some(Overlay::References) => draw_references(frame, app, look),
         Some(Overlay::Confirm(confirm)) => {
             let mut lines: Vec<Line> =
                 confirm.lines.iter().map(|l| Line::raw(printable(l))).collect();
@@ -92,15 +92,15 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
     }
     let counts = app.counts(None);
     let running = app.items().iter().any(|i| i.progress == Progress::Running);
-    let progress = if running {
-        format!(
-            "  {} {}/{} checked",
-            look.glyphs.spinner_frame(app.tick),
-            counts.done,
-            counts.total
-        )
-    } else {
-        format!("  {}/{} checked", counts.done, counts.total)
+    let progress = match (running, app.checks_elapsed) {
+        (true, _) => {
+            let spinner = look.glyphs.spinner_frame(app.tick);
+            format!("  {spinner} {}/{} checked", counts.done, counts.total)
+        }
+        (false, Some(elapsed)) => {
+            format!("  {}/{} checked in {:.1} s", counts.done, counts.total, elapsed.as_secs_f64())
+        }
+        (false, None) => format!("  {}/{} checked", counts.done, counts.total),
     };
     spans.push(Span::styled(progress, if running { look.theme.running } else { look.theme.muted }));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -303,114 +303,120 @@ fn draw_walk(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         frame.render_widget(Paragraph::new("The checklist is empty."), area);
         return;
     };
-    let t = &look.theme;
-    let g = &look.glyphs;
-    let section = app.sections().get(item.section).map_or("", |s| s.title.as_str());
-    let place = format!("item {} of {}", app.selected + 1, app.items().len());
-    let inner_width = usize::from(area.width.saturating_sub(2)).max(20);
+    let width = usize::from(area.width.saturating_sub(2)).max(20);
     let mut lines: Vec<Line> = Vec::new();
+    walk_head_lines(&mut lines, app, item, width, look);
+    walk_why_lines(&mut lines, item, width, look);
+    walk_evidence_lines(&mut lines, item, width, look);
+    walk_fix_lines(&mut lines, app, item, width, look);
 
-    // Title, severity and where we are.
+    // Scrolling is clamped here, where the number of lines is known.
+    let inner_height = usize::from(area.height.saturating_sub(2));
+    let max_scroll = lines.len().saturating_sub(inner_height);
+    let scroll = usize::from(app.walk_scroll).min(max_scroll);
+    let section = app.sections().get(item.section).map_or("", |s| s.title.as_str());
+    let title = format!(
+        "{section}{}{}  item {} of {}",
+        look.glyphs.breadcrumb,
+        item.topic,
+        app.selected + 1,
+        app.items().len()
+    );
+    let more = if scroll < max_scroll { " more below " } else { "" };
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(inner_height).collect();
+    frame.render_widget(
+        Paragraph::new(shown).block(
+            block(&cut(&title, usize::from(area.width.saturating_sub(6))), look)
+                .title_bottom(Span::styled(more, look.theme.muted)),
+        ),
+        area,
+    );
+}
+
+/// Title and severity, the verdict, and the operator's decision if any.
+fn walk_head_lines(
+    lines: &mut Vec<Line<'_>>,
+    app: &App,
+    item: &ItemRow,
+    width: usize,
+    look: &Look,
+) {
+    let t = &look.theme;
     lines.push(Line::from(vec![
         Span::styled(format!("[{}] ", item.severity.as_str()), t.severity(item.severity)),
-        Span::styled(cut(&item.title, inner_width.saturating_sub(12)), t.title),
+        Span::styled(cut(&item.title, width.saturating_sub(12)), t.title),
     ]));
+
     let outcome = item.outcome();
     let verdict = item.finding.as_ref().map_or_else(
         || "not checked yet".to_owned(),
         |f| if f.applies { f.summary.clone() } else { format!("{} (does not apply)", f.summary) },
     );
     let outcome_name = match outcome {
-        crate::tui::app::Outcome::Waiting => "waiting",
-        crate::tui::app::Outcome::Running => "checking",
-        crate::tui::app::Outcome::Fixed => "fixed",
-        crate::tui::app::Outcome::Confirmed => "confirmed",
-        crate::tui::app::Outcome::Status(status) => status.as_str(),
+        Outcome::Waiting => "waiting",
+        Outcome::Running => "checking",
+        Outcome::Fixed => "fixed",
+        Outcome::Confirmed => "confirmed",
+        Outcome::Status(status) => status.as_str(),
     };
-    for (index, row) in
-        wrap(&printable(&verdict), inner_width.saturating_sub(12)).into_iter().enumerate()
+    for (index, row) in wrap(&printable(&verdict), width.saturating_sub(12)).into_iter().enumerate()
     {
         let head = if index == 0 {
-            format!("{} {:<9} ", g.outcome(outcome, app.tick), outcome_name)
+            format!("{} {outcome_name:<9} ", look.glyphs.outcome(outcome, app.tick))
         } else {
             " ".repeat(12)
         };
         lines.push(Line::from(vec![Span::styled(head, t.outcome(outcome)), Span::raw(row)]));
     }
+
     if let Some(mark) = &item.mark {
         let text = match mark {
-            crate::tui::app::Mark::Fixed { at } => format!("fixed {at}"),
-            crate::tui::app::Mark::Skipped { reason } => format!("skipped: {reason}"),
-            crate::tui::app::Mark::Waived { reason, expires: Some(date) } => {
+            Mark::Fixed { at } => format!("fixed {at}"),
+            Mark::Skipped { reason } => format!("skipped: {reason}"),
+            Mark::Waived { reason, expires: Some(date) } => {
                 format!("waived until {date}: {reason}")
             }
-            crate::tui::app::Mark::Waived { reason, expires: None } => format!("waived: {reason}"),
-            crate::tui::app::Mark::Confirmed { note } => format!("confirmed: {note}"),
+            Mark::Waived { reason, expires: None } => format!("waived: {reason}"),
+            Mark::Confirmed { note } => format!("confirmed: {note}"),
         };
-        lines.push(Line::styled(cut(&printable(&text), inner_width), t.accent));
+        lines.push(Line::styled(cut(&printable(&text), width), t.accent));
     }
-
-    // Why it matters.
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Why", t.title));
-    for row in wrap(&item.why.replace('\n', " "), inner_width.saturating_sub(2)) {
-        lines.push(Line::raw(format!("  {row}")));
-    }
-
-    // What was seen.
-    if let Some(finding) = &item.finding {
-        if let Some(reason) = finding.reason.as_ref().filter(|_| finding.status == Status::Unknown)
-        {
-            lines.push(Line::styled(
-                cut(&format!("  why unknown: {}", printable(reason)), inner_width),
-                t.unknown,
-            ));
-        }
-        if !finding.evidence.is_empty() {
-            lines.push(Line::raw(""));
-            lines.push(Line::styled("Evidence", t.title));
-        }
-        for evidence in &finding.evidence {
-            if let Some(place) = evidence.place() {
-                lines.push(Line::styled(
-                    cut(&format!("  {}", printable(&place)), inner_width),
-                    t.accent,
-                ));
-            }
-            for row in chunks(&printable(&evidence.text), inner_width.saturating_sub(4))
-                .into_iter()
-                .take(6)
-            {
-                lines.push(Line::raw(format!("    {row}")));
-            }
-        }
-    }
-
-    // The fix.
-    walk_fix_lines(&mut lines, app, item, inner_width, look);
-
-    let inner_height = usize::from(area.height.saturating_sub(2));
-    let max_scroll = lines.len().saturating_sub(inner_height);
-    let scroll = usize::from(app.walk_scroll).min(max_scroll);
-    let title = format!("{section}{}{}  {place}", g.breadcrumb, item.topic);
-    let more = if scroll < max_scroll { " more below " } else { "" };
-    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(inner_height).collect();
-    frame.render_widget(
-        Paragraph::new(shown).block(
-            block(&cut(&title, usize::from(area.width.saturating_sub(6))), look)
-                .title_bottom(Span::styled(more, t.muted)),
-        ),
-        area,
-    );
 }
 
-fn walk_fix_lines(
-    lines: &mut Vec<Line<'_>>,
-    app: &App,
-    item: &crate::tui::app::ItemRow,
-    width: usize,
-    look: &Look,
-) {
+fn walk_why_lines(lines: &mut Vec<Line<'_>>, item: &ItemRow, width: usize, look: &Look) {
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Why", look.theme.title));
+    for row in wrap(&item.why.replace('\n', " "), width.saturating_sub(2)) {
+        lines.push(Line::raw(format!("  {row}")));
+    }
+}
+
+/// Where the finding was seen and what was there. Evidence keeps its
+/// spacing and is cut into rows, at most six per piece.
+fn walk_evidence_lines(lines: &mut Vec<Line<'_>>, item: &ItemRow, width: usize, look: &Look) {
+    let t = &look.theme;
+    let Some(finding) = &item.finding else {
+        return;
+    };
+    if let Some(reason) = finding.reason.as_ref().filter(|_| finding.status == Status::Unknown) {
+        let text = format!("  why unknown: {}", printable(reason));
+        lines.push(Line::styled(cut(&text, width), t.unknown));
+    }
+    if !finding.evidence.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Evidence", t.title));
+    }
+    for evidence in &finding.evidence {
+        if let Some(place) = evidence.place() {
+            lines.push(Line::styled(cut(&format!("  {}", printable(&place)), width), t.accent));
+        }
+        for row in chunks(&printable(&evidence.text), width.saturating_sub(4)).into_iter().take(6) {
+            lines.push(Line::raw(format!("    {row}")));
+        }
+    }
+}
+
+fn walk_fix_lines(lines: &mut Vec<Line<'_>>, app: &App, item: &ItemRow, width: usize, look: &Look) {
     let t = &look.theme;
     if item.manual {
         lines.push(Line::raw(""));
@@ -453,6 +459,21 @@ fn walk_fix_lines(
                     t.accent,
                 ));
             }
+            if !plan.operator_steps.is_empty() {
+                lines.push(Line::styled("  Steps for you, by hand", t.title));
+            }
+            for (number, step) in plan.operator_steps.iter().enumerate() {
+                let text = format!("{}. {}", number + 1, printable(step));
+                for row in wrap(&text, width.saturating_sub(2)) {
+                    lines.push(Line::raw(format!("  {row}")));
+                }
+            }
+            if let Some(reason) = &plan.blocked {
+                let text = format!("cannot be applied here: {}", printable(reason));
+                for row in wrap(&text, width.saturating_sub(2)) {
+                    lines.push(Line::styled(format!("  {row}"), t.fail));
+                }
+            }
             for warning in &plan.warnings {
                 for row in wrap(&format!("! {}", printable(warning)), width.saturating_sub(2)) {
                     lines.push(Line::styled(format!("  {row}"), t.unknown));
@@ -471,7 +492,9 @@ fn walk_fix_lines(
                     t.muted,
                 ));
             }
-            lines.push(Line::styled("  press a to apply", t.muted));
+            if plan.blocked.is_none() {
+                lines.push(Line::styled("  press a to apply", t.muted));
+            }
         }
         Some(PlanState::Preparing) => {
             lines.push(Line::styled(
@@ -595,8 +618,8 @@ fn draw_applying(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         }
     }
     let choice = match run.choice {
-        crate::tui::app::FixChoice::Final => "",
-        crate::tui::app::FixChoice::Staged => " (staged)",
+        FixChoice::Final => "",
+        FixChoice::Staged => " (staged)",
     };
     let title = format!("Applying {}{choice}", run.id);
     frame.render_widget(Paragraph::new(lines).block(block(&title, look)), area);
@@ -700,17 +723,16 @@ fn draw_help(frame: &mut Frame, area: Rect, look: &Look) {
     frame.render_widget(Paragraph::new(right), right_area);
 }
 
-fn draw_references(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
+fn draw_references(frame: &mut Frame, app: &App, look: &Look) {
     let Some(item) = app.selected_item() else {
         return;
     };
-    let width = usize::from(area.width.saturating_sub(8));
+    let width = usize::from(frame.area().width.saturating_sub(8));
     let mut lines = Vec::new();
     for reference in &item.references {
         lines.push(Line::styled(cut(&printable(&reference.title), width), look.theme.title));
         lines.push(Line::styled(cut(&printable(&reference.url), width), look.theme.accent));
     }
-    let _ = area;
     draw_window(frame, "References (copy the address)", lines, look);
 }
 
@@ -744,7 +766,7 @@ fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt, look: &Look) {
     );
 }
 
-fn draw_jump(frame: &mut Frame, area: Rect, app: &App, jump: &crate::tui::app::Jump, look: &Look) {
+fn draw_jump(frame: &mut Frame, area: Rect, app: &App, jump: &Jump, look: &Look) {
     let matches = app.jump_matches(jump.input.text());
     let height = area.height.saturating_sub(4).min(20);
     let window = area.centered(

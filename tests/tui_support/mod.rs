@@ -85,7 +85,7 @@ pub fn ssl_redirect_plan() -> PlanView {
         diff: "--- a/srv/app/config/settings.py\n+++ b/srv/app/config/settings.py\n@@ -29,5 +29,5 @@\n ALLOWED_HOSTS = [\"demo.example\"]\n \n-SECURE_SSL_REDIRECT = False\n+SECURE_SSL_REDIRECT = True\n SESSION_COOKIE_SECURE = True\n".to_owned(),
         commands: vec!["python -m py_compile /srv/app/config/settings.py".to_owned(), "systemctl reload apache2".to_owned()],
         warnings: vec!["the site must answer on HTTPS before the redirect is turned on".to_owned()],
-        staged: None,
+        ..PlanView::default()
     }
 }
 
