@@ -2,7 +2,7 @@
 //! then hands over to the library. Exit status: 0 nothing fails, 1 something
 //! fails, 2 a usage or input error.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -153,8 +153,11 @@ fn tui(
     let outcome = runtime
         .block_on(run_tui(Arc::new(checklist), ctx, Arc::new(Unconnected), TuiOptions { look }))
         .map_err(|err| InputError::new(format!("the terminal interface failed: {err}")))?;
+    // After a dropped SSH connection there is no terminal left to print to;
+    // the state file holds the session, so a failed write is not an error.
+    let mut stdout = std::io::stdout().lock();
     for line in &outcome.summary {
-        println!("{line}");
+        let _ = writeln!(stdout, "{line}");
     }
     Ok(u8::try_from(report::exit_code(&outcome.findings, false)).unwrap_or(1))
 }

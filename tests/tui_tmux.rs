@@ -201,6 +201,28 @@ fn sigterm_restores_the_terminal_and_prints_the_summary() {
     assert_eq!(tmux.format("#{alternate_on}"), "0", "the alternate screen is left");
 }
 
+#[test]
+fn a_dropped_connection_ends_the_program() {
+    let root = fixture();
+    let tmux = Tmux::start("hangup", 80, 24, &command(root.path(), ""));
+    tmux.wait_for("44/44 checked");
+    let shell: i32 = tmux.format("#{pane_pid}").parse().expect("pane pid");
+    let program = child_of(shell).expect("portcullis runs under the pane's shell");
+
+    // Killing the pane hangs up its terminal, as a dropped SSH session does.
+    let status = tmux.cmd().args(["kill-pane", "-t", "t"]).status().expect("kill-pane");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{program}")).exists() {
+        let state = std::fs::read_to_string(format!("/proc/{program}/stat")).unwrap_or_default();
+        if state.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "portcullis still runs after its terminal hung up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The first process whose parent is `parent`, from /proc.
 fn child_of(parent: i32) -> Option<i32> {
     let deadline = Instant::now() + Duration::from_secs(5);

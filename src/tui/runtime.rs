@@ -173,6 +173,7 @@ pub async fn run_tui(
     let _restore = RestoreOnDrop;
     let mut terminate = signal(SignalKind::terminate()).ok();
     let mut hangup = signal(SignalKind::hangup()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
     let mut keys = EventStream::new();
     let mut keys_open = true;
     let mut screen_open = true;
@@ -184,19 +185,26 @@ pub async fn run_tui(
         runner.perform(effect, &app).await;
     }
 
+    // Drawn only after a batch of actions changed something: an idle
+    // session neither redraws nor wakes up.
+    let mut changed = true;
     loop {
-        if screen_open && terminal.draw(|frame| draw(frame, &app, &options.look)).is_err() {
+        if changed
+            && screen_open
+            && terminal.draw(|frame| draw(frame, &app, &options.look)).is_err()
+        {
             // The terminal went away (a dropped SSH connection): keep going
             // without a screen until the signal or the apply lets us leave.
             screen_open = false;
         }
+        changed = false;
         let animating = app.is_animating();
         let mut actions = Vec::new();
         tokio::select! {
             event = keys.next(), if keys_open => match event {
                 Some(Ok(TermEvent::Key(key))) => actions.extend(action_for(&app, key)),
                 Some(Ok(TermEvent::Resize(..))) => actions.push(Action::Resize),
-                Some(Ok(_)) => continue,
+                Some(Ok(_)) => {}
                 Some(Err(_)) | None => {
                     keys_open = false;
                     actions.push(Action::Terminate);
@@ -213,11 +221,13 @@ pub async fn run_tui(
             },
             () = recv_signal(&mut terminate) => actions.push(Action::Terminate),
             () = recv_signal(&mut hangup) => actions.push(Action::Terminate),
+            () = recv_signal(&mut interrupt) => actions.push(Action::Terminate),
             _ = ticker.tick(), if animating => actions.push(Action::Tick),
         }
         if actions.is_empty() {
             continue;
         }
+        changed = true;
         for action in actions {
             for effect in update(&mut app, action) {
                 runner.perform(effect, &app).await;
