@@ -223,6 +223,39 @@ fn a_dropped_connection_ends_the_program() {
     }
 }
 
+#[test]
+fn a_root_named_with_escape_sequences_shows_them_as_text() {
+    let outer = fixture();
+    let root = outer.path().join("evil\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}txt");
+    std::fs::create_dir_all(root.join("srv")).expect("hostile root");
+    let command = format!(
+        "{} --root '{}' tui; echo EXITED $?; sleep 60",
+        env!("CARGO_BIN_EXE_portcullis"),
+        root.display()
+    );
+    let tmux = Tmux::start("hostile", 100, 30, &command);
+    let screen = tmux.wait_for("44/44 checked");
+    assert!(screen.contains("evil\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\u{202e}txt"), "{screen}");
+    assert_ne!(tmux.format("#{pane_title}"), "owned", "no escape sequence reached the terminal");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED");
+}
+
+#[test]
+fn correcting_the_root_to_a_missing_directory_says_why() {
+    let root = fixture();
+    let tmux = Tmux::start("retarget", 80, 24, &command(root.path(), ""));
+    tmux.wait_for("44/44 checked");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Correct the root");
+    tmux.keys(&["-N", "200", "BSpace"]);
+    tmux.type_text("/no/such/dir");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("root: /no/such/dir: No such file or directory");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED");
+}
+
 /// The first process whose parent is `parent`, from /proc.
 fn child_of(parent: i32) -> Option<i32> {
     let deadline = Instant::now() + Duration::from_secs(5);
