@@ -837,7 +837,8 @@ fn staged_path(fix: &Fix) -> Option<StagedPath> {
 
 /// Applies one action to the state and returns the work it asks for.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    if !matches!(action, Action::Tick | Action::Resize) && is_operator(&action) {
+    // A notice stays until the operator does something.
+    if is_operator(&action) {
         app.notice = None;
     }
     match action {
@@ -915,6 +916,8 @@ fn is_operator(action: &Action) -> bool {
             | Action::TargetChanged(_)
             | Action::TargetRejected { .. }
             | Action::Problem(_)
+            | Action::Tick
+            | Action::Resize
             | Action::Terminate
     )
 }
@@ -1282,7 +1285,7 @@ fn on_start(app: &mut App, action: &Action) -> Vec<Effect> {
         Action::Resume if app.resume.is_some() => return vec![Effect::Resume],
         Action::DismissResume if app.resume.is_some() => {
             app.resume = None;
-            app.set_notice("starting a new session; the saved one is kept until you save");
+            app.set_notice("starting a new session");
         }
         Action::Right | Action::NextSection | Action::Back => app.screen = Screen::Overview,
         _ => {}
