@@ -15,3 +15,4 @@ pub mod report;
 pub mod session;
 pub mod state;
 pub mod target;
+pub mod tui;

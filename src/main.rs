@@ -2,7 +2,7 @@
 //! then hands over to the library. Exit status: 0 nothing fails, 1 something
 //! fails, 2 a usage or input error.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,7 +29,7 @@ struct Cli {
     #[command(flatten)]
     target: TargetArgs,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 /// The target and the run options, accepted before or after the subcommand.
@@ -68,10 +68,18 @@ struct TargetArgs {
     /// The state file to use instead of the one kept per target.
     #[arg(long, global = true, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// The interface's theme: dark, light, high-contrast, or a theme file.
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    theme: Option<String>,
+    /// Plain ASCII in the interface: no Unicode line drawing or spinner glyphs.
+    #[arg(long, global = true)]
+    ascii: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Continue the saved session of the target in the terminal interface.
+    Resume,
     /// List the checklist's sections, topics and items.
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -206,7 +214,11 @@ fn run(cli: Cli) -> Result<u8, InputError> {
         InputError::new(format!("{err}\n  fix the checklist file, or leave it out of --checklist"))
     })?;
     let args = &cli.target;
-    match cli.command {
+    let Some(command) = cli.command else {
+        return tui(args, checklist);
+    };
+    match command {
+        Command::Resume => tui(args, checklist),
         Command::List { format } => {
             print!("{}", list(&checklist, format));
             Ok(0)
@@ -218,7 +230,7 @@ fn run(cli: Cli) -> Result<u8, InputError> {
             let root = demo_root(reset)?;
             eprintln!("portcullis: the demo site is at {}", root.display());
             let args = TargetArgs { root: Some(root), offline: true, ..args.clone() };
-            check(&args, &checklist, CheckFormat::Text, &[], false, true)
+            tui(&args, checklist)
         }
         Command::Fix { ids, all, only, dry_run, yes, staged } => {
             fix(args, &checklist, &FixRequest { ids, all, only, dry_run, yes, staged })
@@ -256,6 +268,35 @@ fn run(cli: Cli) -> Result<u8, InputError> {
         }
         Command::Prune { older_than } => prune(args, &older_than),
     }
+}
+
+/// Opens the terminal interface on the target, holding its session's lock;
+/// once it closes, prints the summary on the normal screen.
+fn tui(args: &TargetArgs, checklist: Checklist) -> Result<u8, InputError> {
+    use portcullis::tui::backend::StateBackend;
+    use portcullis::tui::{Look, TuiOptions, run_tui};
+
+    let look = Look::from_environment(args.theme.as_deref(), args.ascii)
+        .map_err(|err| InputError::new(format!("--theme: {err}")))?;
+    let options = run_options(args);
+    let (target, layers, location) = prepare(args)?;
+    let state = session::open(location, &target, Timestamp::now())?;
+    recover(&state, &target)?;
+    let backend = StateBackend::new(state, target.clone(), checklist.clone(), options);
+    let ctx = Arc::new(Context { target, options, layers });
+
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|err| InputError::new(format!("cannot start the async runtime: {err}")))?;
+    let outcome = runtime
+        .block_on(run_tui(Arc::new(checklist), ctx, Arc::new(backend), TuiOptions { look }))
+        .map_err(|err| InputError::new(format!("the terminal interface failed: {err}")))?;
+    // After a dropped SSH connection there is no terminal left to print to;
+    // the state file holds the session, so a failed write is not an error.
+    let mut stdout = std::io::stdout().lock();
+    for line in &outcome.summary {
+        let _ = writeln!(stdout, "{line}");
+    }
+    Ok(u8::try_from(report::exit_code(&outcome.findings, false)).unwrap_or(1))
 }
 
 /// The options that shape what probes may do.

@@ -51,7 +51,7 @@ impl Fixer<'_> {
     }
 
     /// The item's current finding and its plan, on the target as it is now.
-    fn plan_one(&self, ctx: &Context, item: &Item) -> (Finding, Outcome) {
+    pub fn plan_one(&self, ctx: &Context, item: &Item) -> (Finding, Outcome) {
         let finding = probe::run(item, ctx);
         if finding.status == Status::Pass {
             return (finding, Outcome::Passes);
