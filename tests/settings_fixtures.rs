@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use portcullis::django::settings::{AnalysisInput, LiteralKind, SettingsAnalysis, SettingsError, analyze};
+use portcullis::django::settings::{
+    AnalysisInput, LiteralKind, SettingsAnalysis, SettingsError, analyze,
+};
 use portcullis::django::value::{PyValue, Value};
 use portcullis::target::Target;
 
@@ -65,7 +67,10 @@ fn startproject_settings_are_read_as_written() {
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(true));
     assert_eq!(known(&a, "ALLOWED_HOSTS"), list(&[]));
     assert!(known(&a, "MIDDLEWARE").contains_str(SM));
-    assert_eq!(known(&a, "SECRET_KEY").as_str().map(|k| k.starts_with("django-insecure-")), Some(true));
+    assert_eq!(
+        known(&a, "SECRET_KEY").as_str().map(|k| k.starts_with("django-insecure-")),
+        Some(true)
+    );
     assert!(matches!(a.literal("SECRET_KEY"), Some(LiteralKind::Assigned(_))));
     assert_eq!(known(&a, "X_FRAME_OPTIONS"), s("DENY"));
     assert!(a.setting("X_FRAME_OPTIONS").assigned.is_none());
@@ -76,7 +81,10 @@ fn hardened_settings_compute_hsts_and_leave_the_key_unknown() {
     let a = fixture("hardened-arithmetic", "config.settings");
     assert_eq!(known(&a, "SECURE_HSTS_SECONDS"), PyValue::Int(31_536_000));
     assert_eq!(known(&a, "SECURE_HSTS_PRELOAD"), PyValue::Bool(true));
-    assert_eq!(reason(&a, "SECRET_KEY"), "reads DJANGO_SECRET_KEY from the environment, and no loaded .env sets it");
+    assert_eq!(
+        reason(&a, "SECRET_KEY"),
+        "reads DJANGO_SECRET_KEY from the environment, and no loaded .env sets it"
+    );
 }
 
 #[test]
@@ -84,8 +92,14 @@ fn split_settings_take_the_production_rebindings() {
     let a = fixture("split-star-imports", "config.settings.production");
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(false));
     assert_eq!(known(&a, "SECURE_HSTS_SECONDS"), PyValue::Int(3600));
-    assert_eq!(a.setting("DEBUG").assigned.map(|l| l.file), Some("/srv/app/config/settings/production.py".to_owned()));
-    assert_eq!(a.setting("MIDDLEWARE").assigned.map(|l| l.file), Some("/srv/app/config/settings/base.py".to_owned()));
+    assert_eq!(
+        a.setting("DEBUG").assigned.map(|l| l.file),
+        Some("/srv/app/config/settings/production.py".to_owned())
+    );
+    assert_eq!(
+        a.setting("MIDDLEWARE").assigned.map(|l| l.file),
+        Some("/srv/app/config/settings/base.py".to_owned())
+    );
     assert_eq!(a.module_file(), "/srv/app/config/settings/production.py");
 }
 
@@ -95,7 +109,10 @@ fn a_settings_package_runs_its_init() {
     assert_eq!(a.module_file(), "/srv/app/config/settings/__init__.py");
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(false));
     let middleware = known(&a, "MIDDLEWARE");
-    assert_eq!(middleware.items().and_then(|m| m.last()).and_then(PyValue::as_str), Some("axes.middleware.AxesMiddleware"));
+    assert_eq!(
+        middleware.items().and_then(|m| m.last()).and_then(PyValue::as_str),
+        Some("axes.middleware.AxesMiddleware")
+    );
 }
 
 #[test]
@@ -103,7 +120,12 @@ fn case_a1_failing_override_applies_not_at_all() {
     let a = fixture("a1-optional-override-fails", "myproject.settings.production");
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(true));
     assert_eq!(known(&a, "SECURE_SSL_REDIRECT"), PyValue::Bool(true));
-    assert!(a.notes().iter().any(|n| n.message.contains("myproject_missing_helper") && n.message.contains("swallows")));
+    assert!(
+        a.notes()
+            .iter()
+            .any(|n| n.message.contains("myproject_missing_helper")
+                && n.message.contains("swallows"))
+    );
     assert!(a.files().iter().any(|f| f.ends_with("local.py")));
 }
 
@@ -152,7 +174,9 @@ fn case_e6_literal_fallback_is_flagged_not_shown() {
     let a = fixture("e6-literal-fallback", "config.settings");
     let key = a.setting("SECRET_KEY");
     assert!(key.secret);
-    assert!(matches!(a.literal("SECRET_KEY"), Some(LiteralKind::Fallback { variable, .. }) if variable == "MYPROJECT_SECRET_KEY"));
+    assert!(
+        matches!(a.literal("SECRET_KEY"), Some(LiteralKind::Fallback { variable, .. }) if variable == "MYPROJECT_SECRET_KEY")
+    );
     let all_text: Vec<String> = a
         .notes()
         .iter()
@@ -191,7 +215,12 @@ fn a_dotenv_never_loaded_leaves_values_unknown() {
 fn defaults_apply_with_a_note_when_no_dotenv_sets_the_variable() {
     let a = fixture("env-defaults-no-dotenv", "config.settings");
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(false));
-    assert!(a.setting("DEBUG").notes.iter().any(|n| n.contains("unless the process environment sets DJANGO_DEBUG")));
+    assert!(
+        a.setting("DEBUG")
+            .notes
+            .iter()
+            .any(|n| n.contains("unless the process environment sets DJANGO_DEBUG"))
+    );
     assert_eq!(known(&a, "ALLOWED_HOSTS"), list(&["example.com"]));
     assert!(reason(&a, "SECURE_SSL_REDIRECT").contains("DJANGO_SSL_REDIRECT"));
 }
@@ -237,7 +266,13 @@ fn tuple_settings_stay_tuples() {
     let a = fixture("tuples", "config.settings");
     assert_eq!(
         known(&a, "INSTALLED_APPS"),
-        tuple(&["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "axes", "csp"])
+        tuple(&[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "axes",
+            "csp"
+        ])
     );
     assert_eq!(known(&a, "SECURE_PROXY_SSL_HEADER"), tuple(&["HTTP_X_FORWARDED_PROTO", "https"]));
 }
@@ -301,8 +336,13 @@ fn every_fixture_is_analysed_without_panicking() {
         if !entry.path().is_dir() {
             continue;
         }
-        let manage = std::fs::read_to_string(entry.path().join("srv/app/manage.py")).expect("manage.py");
-        let module = manage.split("\"DJANGO_SETTINGS_MODULE\", \"").nth(1).and_then(|r| r.split('"').next()).expect("module");
+        let manage =
+            std::fs::read_to_string(entry.path().join("srv/app/manage.py")).expect("manage.py");
+        let module = manage
+            .split("\"DJANGO_SETTINGS_MODULE\", \"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("module");
         let _ = run(&entry.file_name().to_string_lossy(), module);
         count += 1;
     }

@@ -12,12 +12,25 @@ fn s(text: &str) -> PyValue {
 /// defines one that the checks rely on.
 pub fn default_of(name: &str) -> Option<PyValue> {
     let value = match name {
-        "DEBUG" | "SECURE_HSTS_INCLUDE_SUBDOMAINS" | "SECURE_HSTS_PRELOAD" | "SECURE_SSL_REDIRECT"
-        | "SESSION_COOKIE_SECURE" | "CSRF_COOKIE_SECURE" | "CSRF_COOKIE_HTTPONLY" | "CSRF_USE_SESSIONS"
+        "DEBUG"
+        | "SECURE_HSTS_INCLUDE_SUBDOMAINS"
+        | "SECURE_HSTS_PRELOAD"
+        | "SECURE_SSL_REDIRECT"
+        | "SESSION_COOKIE_SECURE"
+        | "CSRF_COOKIE_SECURE"
+        | "CSRF_COOKIE_HTTPONLY"
+        | "CSRF_USE_SESSIONS"
         | "AXES_RESET_ON_SUCCESS" => PyValue::Bool(false),
-        "SECURE_CONTENT_TYPE_NOSNIFF" | "SESSION_COOKIE_HTTPONLY" | "AXES_ENABLED" => PyValue::Bool(true),
-        "ALLOWED_HOSTS" | "SECRET_KEY_FALLBACKS" | "SECURE_REDIRECT_EXEMPT" | "CSRF_TRUSTED_ORIGINS"
-        | "MIDDLEWARE" | "INSTALLED_APPS" | "SILENCED_SYSTEM_CHECKS" => PyValue::List(Vec::new()),
+        "SECURE_CONTENT_TYPE_NOSNIFF" | "SESSION_COOKIE_HTTPONLY" | "AXES_ENABLED" => {
+            PyValue::Bool(true)
+        }
+        "ALLOWED_HOSTS"
+        | "SECRET_KEY_FALLBACKS"
+        | "SECURE_REDIRECT_EXEMPT"
+        | "CSRF_TRUSTED_ORIGINS"
+        | "MIDDLEWARE"
+        | "INSTALLED_APPS"
+        | "SILENCED_SYSTEM_CHECKS" => PyValue::List(Vec::new()),
         "SECRET_KEY" => s(""),
         "X_FRAME_OPTIONS" => s("DENY"),
         "SECURE_REFERRER_POLICY" | "SECURE_CROSS_ORIGIN_OPENER_POLICY" => s("same-origin"),
@@ -27,7 +40,9 @@ pub fn default_of(name: &str) -> Option<PyValue> {
         "SESSION_COOKIE_AGE" => PyValue::Int(1_209_600),
         // 6.0 and later; the CSP checks decide by the installed version.
         "SECURE_CSP" | "SECURE_CSP_REPORT_ONLY" => PyValue::Dict(Vec::new()),
-        "AUTHENTICATION_BACKENDS" => PyValue::List(vec![s("django.contrib.auth.backends.ModelBackend")]),
+        "AUTHENTICATION_BACKENDS" => {
+            PyValue::List(vec![s("django.contrib.auth.backends.ModelBackend")])
+        }
         "AXES_FAILURE_LIMIT" => PyValue::Int(3),
         _ => return None,
     };

@@ -326,12 +326,18 @@ fn parse_django_environ(text: &str) -> Vec<Entry> {
         }
         let mut value = body[eq + 1..].to_owned();
         if value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'') {
-            value = value[1..value.len() - 1].to_owned();
+            value.truncate(value.len() - 1);
+            value.remove(0);
         }
         if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
             value = unescape_environ(&value[1..value.len() - 1]);
         }
-        entries.push(Entry { name: key.to_owned(), value: Some(value), line: line_no, text: evidence(text, line_no) });
+        entries.push(Entry {
+            name: key.to_owned(),
+            value: Some(value),
+            line: line_no,
+            text: evidence(text, line_no),
+        });
     }
     entries
 }
@@ -371,7 +377,10 @@ fn parse_decouple(text: &str) -> Vec<Entry> {
         };
         let mut value = value.trim();
         let bytes = value.as_bytes();
-        if bytes.len() >= 2 && (bytes[0] == b'\'' || bytes[0] == b'"') && bytes[bytes.len() - 1] == bytes[0] {
+        if bytes.len() >= 2
+            && (bytes[0] == b'\'' || bytes[0] == b'"')
+            && bytes[bytes.len() - 1] == bytes[0]
+        {
             value = &value[1..value.len() - 1];
         }
         entries.push(Entry {
@@ -397,16 +406,16 @@ fn parse_decouple_ini(text: &str) -> Vec<Entry> {
             continue;
         }
         if trimmed.starts_with('[') && trimmed.ends_with(']') {
-            section = trimmed[1..trimmed.len() - 1].to_owned();
+            trimmed[1..trimmed.len() - 1].clone_into(&mut section);
             continue;
         }
         if line.starts_with([' ', '\t']) {
             // A continuation line extends the previous value.
-            if let Some(last) = raw_entries.last_mut().filter(|_| section == "settings") {
-                if let Some(value) = &mut last.value {
-                    value.push('\n');
-                    value.push_str(trimmed);
-                }
+            if let Some(last) = raw_entries.last_mut().filter(|_| section == "settings")
+                && let Some(value) = &mut last.value
+            {
+                value.push('\n');
+                value.push_str(trimmed);
             }
             continue;
         }
@@ -449,7 +458,8 @@ fn ini_interpolate(value: &str, options: &[(String, String)], depth: u32) -> Str
                 continue;
             };
             let name = inner[..close].to_lowercase();
-            let found = options.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("");
+            let found =
+                options.iter().rev().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str());
             if depth < 10 {
                 out.push_str(&ini_interpolate(found, options, depth + 1));
             }
@@ -480,7 +490,14 @@ mod tests {
         let text = "# comment\nexport A=1\nB = 'two words' # note\nC=\"x\\ny\"\nD=plain # comment\nE=a#b\n\nF=\n";
         assert_eq!(
             values(text, Dialect::PythonDotenv),
-            vec![pair("A", "1"), pair("B", "two words"), pair("C", "x\ny"), pair("D", "plain"), pair("E", "a#b"), pair("F", "")]
+            vec![
+                pair("A", "1"),
+                pair("B", "two words"),
+                pair("C", "x\ny"),
+                pair("D", "plain"),
+                pair("E", "a#b"),
+                pair("F", "")
+            ]
         );
     }
 
@@ -511,7 +528,10 @@ mod tests {
     #[test]
     fn decouple_strips_one_pair_of_quotes() {
         let text = "A = 1\nB=\"'x'\"\n# c\nC=a # b\n";
-        assert_eq!(values(text, Dialect::Decouple), vec![pair("A", "1"), pair("B", "'x'"), pair("C", "a # b")]);
+        assert_eq!(
+            values(text, Dialect::Decouple),
+            vec![pair("A", "1"), pair("B", "'x'"), pair("C", "a # b")]
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use super::interp::{ExcKind, Frame, Interp, LiteralKind, Raise, join_path, normalize, parent_dir};
+use super::interp::{
+    ExcKind, Frame, Interp, LiteralKind, Raise, join_path, normalize, parent_dir, raise,
+};
 use super::val::{EnvReader, Val, py_eq};
 use crate::django::dotenv::{self, Dialect};
 use crate::django::value::Location;
@@ -49,11 +51,15 @@ impl Environment {
                 match merged.vars.get(name) {
                     Some(existing) if existing == var => {}
                     _ => {
-                        merged.vars.insert(name.clone(), EnvVar { value: None, origin: var.origin.clone() });
+                        merged.vars.insert(
+                            name.clone(),
+                            EnvVar { value: None, origin: var.origin.clone() },
+                        );
                     }
                 }
             }
-            let missing: Vec<String> = merged.vars.keys().filter(|k| !other.vars.contains_key(*k)).cloned().collect();
+            let missing: Vec<String> =
+                merged.vars.keys().filter(|k| !other.vars.contains_key(*k)).cloned().collect();
             for name in missing {
                 if let Some(var) = merged.vars.get_mut(&name) {
                     var.value = None;
@@ -90,6 +96,15 @@ impl DecoupleState {
     }
 }
 
+/// How a library call reads a variable: the cast and default it passes.
+pub(crate) struct Read<'t> {
+    pub cast: Option<Val>,
+    pub default: Option<Val>,
+    pub parse_default: bool,
+    /// The default's node, to tell a literal written in the settings.
+    pub default_node: Option<tree_sitter::Node<'t>>,
+}
+
 /// django-environ's words for true.
 const ENVIRON_TRUE: &[&str] = &["true", "on", "ok", "y", "yes", "1"];
 
@@ -97,34 +112,48 @@ impl Interp<'_> {
     /// Looks a variable up, adding the line that set it to the evidence.
     pub fn env_lookup(&mut self, name: &str) -> Lookup {
         if let Some(var) = self.env.vars.get(name) {
-            if let Some(origin) = &var.origin {
-                if !self.trace.contains(origin) {
-                    self.trace.push(origin.clone());
-                }
+            if let Some(origin) = &var.origin
+                && !self.trace.contains(origin)
+            {
+                self.trace.push(origin.clone());
             }
             return match &var.value {
                 Some(value) => Lookup::Set(value.clone()),
-                None => Lookup::Unknown(format!("{name} is set differently in the branches of an `if`")),
+                None => {
+                    Lookup::Unknown(format!("{name} is set differently in the branches of an `if`"))
+                }
             };
         }
         if self.env.complete {
             Lookup::Unset
         } else {
-            Lookup::Unknown(format!("reads {name} from the environment, and no loaded .env sets it"))
+            Lookup::Unknown(format!(
+                "reads {name} from the environment, and no loaded .env sets it"
+            ))
         }
     }
 
     fn default_note(&mut self, name: &str) {
-        let note = format!("{name} is not set by any loaded .env: the settings' default applies unless the process environment sets {name}");
+        let note = format!(
+            "{name} is not set by any loaded .env: the settings' default applies unless the process environment sets {name}"
+        );
         if !self.stmt_notes.contains(&note) {
             self.stmt_notes.push(note);
         }
     }
 
     /// Records that the default of a read is a literal written in the settings.
-    fn note_literal_default(&mut self, name: &str, default_node: Option<tree_sitter::Node<'_>>, location: &Location) {
+    fn note_literal_default(
+        &mut self,
+        name: &str,
+        default_node: Option<tree_sitter::Node<'_>>,
+        location: &Location,
+    ) {
         if default_node.is_some_and(|n| matches!(n.kind(), "string" | "concatenated_string")) {
-            self.literal = Some(LiteralKind::Fallback { variable: name.to_owned(), location: location.clone() });
+            self.literal = Some(LiteralKind::Fallback {
+                variable: name.to_owned(),
+                location: location.clone(),
+            });
         }
     }
 
@@ -132,9 +161,17 @@ impl Interp<'_> {
     /// `default` is `None` when the call gives none (Python's implicit
     /// `None`): an unset variable is then unknown rather than `None`, since
     /// the author chose no value for that case.
-    pub fn environ_get(&mut self, name: &Val, default: Option<Val>, default_node: Option<tree_sitter::Node<'_>>, location: &Location) -> Val {
+    pub fn environ_get(
+        &mut self,
+        name: &Val,
+        default: Option<Val>,
+        default_node: Option<tree_sitter::Node<'_>>,
+        location: &Location,
+    ) -> Val {
         let Some(name) = name.py_str().filter(|_| matches!(name, Val::Str(_))) else {
-            return Val::Unknown("reads an environment variable whose name static analysis cannot know".to_owned());
+            return Val::Unknown(
+                "reads an environment variable whose name static analysis cannot know".to_owned(),
+            );
         };
         self.note_literal_default(&name, default_node, location);
         match (self.env_lookup(&name), default) {
@@ -154,11 +191,13 @@ impl Interp<'_> {
     /// `os.environ["X"]`.
     pub fn environ_item(&mut self, name: &Val, location: &Location) -> Result<Val, Raise> {
         let Some(var) = name.py_str().filter(|_| matches!(name, Val::Str(_))) else {
-            return Ok(Val::Unknown("reads an environment variable whose name static analysis cannot know".to_owned()));
+            return Ok(Val::Unknown(
+                "reads an environment variable whose name static analysis cannot know".to_owned(),
+            ));
         };
         match self.env_lookup(&var) {
             Lookup::Set(value) => Ok(Val::Str(value)),
-            Lookup::Unset => Err(self.raise(ExcKind::Key, format!("'{var}'"), location.clone())),
+            Lookup::Unset => Err(raise(ExcKind::Key, format!("'{var}'"), location.clone())),
             Lookup::Unknown(reason) => Ok(Val::Unknown(reason)),
         }
     }
@@ -176,7 +215,9 @@ impl Interp<'_> {
     /// `os.environ.setdefault(name, value)`.
     pub fn environ_setdefault(&mut self, name: &Val, value: &Val, location: &Location) -> Val {
         let (Some(var), Some(value)) = (name.py_str(), value.py_str()) else {
-            return Val::Unknown("sets an environment variable static analysis cannot know".to_owned());
+            return Val::Unknown(
+                "sets an environment variable static analysis cannot know".to_owned(),
+            );
         };
         match self.env_lookup(&var) {
             Lookup::Set(existing) => Val::Str(existing),
@@ -208,14 +249,26 @@ impl Interp<'_> {
 
     /// Reads an env file into the environment. `override_` replaces
     /// variables already set.
-    fn load_env_file(&mut self, inside: &str, dialect: Dialect, override_: bool, location: &Location) -> bool {
+    fn load_env_file(
+        &mut self,
+        inside: &str,
+        dialect: Dialect,
+        override_: bool,
+        location: &Location,
+    ) -> bool {
         let host = self.input.target.host_path(inside);
         if !host.is_file() {
-            self.note(Some(location.clone()), format!("{inside} is not there, so this loads nothing"));
+            self.note(
+                Some(location.clone()),
+                format!("{inside} is not there, so this loads nothing"),
+            );
             return false;
         }
         let Ok(text) = std::fs::read_to_string(&host) else {
-            self.note(Some(location.clone()), format!("{inside} cannot be read here, so its values are not known"));
+            self.note(
+                Some(location.clone()),
+                format!("{inside} cannot be read here, so its values are not known"),
+            );
             return false;
         };
         self.record_dotenv(inside);
@@ -235,7 +288,8 @@ impl Interp<'_> {
                 raw.clone()
             };
             fresh.insert(entry.name.clone(), value.clone());
-            let origin = Location { file: inside.to_owned(), line: entry.line, text: entry.text.clone() };
+            let origin =
+                Location { file: inside.to_owned(), line: entry.line, text: entry.text.clone() };
             let already = self.env.vars.get(&entry.name).is_some_and(|v| v.value.is_some());
             if override_ || !already {
                 self.env.set(&entry.name, value, Some(origin));
@@ -257,7 +311,7 @@ impl Interp<'_> {
     /// file up to `/`, the first `.env` that is a file (`_walk_to_root` in
     /// dotenv/main.py). It starts from the working directory instead when
     /// `__main__` has no `__file__` (an embedded interpreter such as
-    /// mod_wsgi's), which a note says.
+    /// `mod_wsgi`'s), which a note says.
     pub fn find_dotenv(&mut self, f: &Frame, filename: &str, location: &Location) -> String {
         self.note(
             Some(location.clone()),
@@ -277,7 +331,13 @@ impl Interp<'_> {
     }
 
     /// `load_dotenv(path=None, override=False)`.
-    pub fn load_dotenv(&mut self, f: &Frame, path: Option<&Val>, override_: bool, location: &Location) -> Val {
+    pub fn load_dotenv(
+        &mut self,
+        f: &Frame,
+        path: Option<&Val>,
+        override_: bool,
+        location: &Location,
+    ) -> Val {
         let inside = match path {
             None | Some(Val::None) => {
                 let found = self.find_dotenv(f, ".env", location);
@@ -295,7 +355,11 @@ impl Interp<'_> {
     }
 
     fn unknown_load(&mut self, location: &Location) -> Val {
-        self.note(Some(location.clone()), "loads a .env whose path static analysis cannot know; its values are not used".to_owned());
+        self.note(
+            Some(location.clone()),
+            "loads a .env whose path static analysis cannot know; its values are not used"
+                .to_owned(),
+        );
         Val::Unknown("loads a .env whose path static analysis cannot know".to_owned())
     }
 
@@ -305,7 +369,11 @@ impl Interp<'_> {
             None | Some(Val::None) => self.find_dotenv(f, ".env", location),
             Some(val) => match self.path_arg(val, location) {
                 Some(p) => p,
-                None => return Val::Unknown("reads a .env whose path static analysis cannot know".to_owned()),
+                None => {
+                    return Val::Unknown(
+                        "reads a .env whose path static analysis cannot know".to_owned(),
+                    );
+                }
             },
         };
         let host = self.input.target.host_path(&inside);
@@ -316,10 +384,16 @@ impl Interp<'_> {
         for entry in dotenv::parse(&text, Dialect::PythonDotenv) {
             let value = entry.value.as_ref().map(|raw| {
                 let env = &self.env;
-                let lookup = |name: &str| env.vars.get(name).and_then(|v| v.value.clone()).or_else(|| seen.get(name).cloned());
+                let lookup = |name: &str| {
+                    env.vars
+                        .get(name)
+                        .and_then(|v| v.value.clone())
+                        .or_else(|| seen.get(name).cloned())
+                };
                 dotenv::interpolate(raw, &lookup)
             });
-            let origin = Location { file: inside.clone(), line: entry.line, text: entry.text.clone() };
+            let origin =
+                Location { file: inside.clone(), line: entry.line, text: entry.text.clone() };
             self.trace.push(origin);
             if let Some(v) = &value {
                 seen.insert(entry.name.clone(), v.clone());
@@ -333,12 +407,21 @@ impl Interp<'_> {
     /// django-environ `Env.read_env(path=None, overwrite=False)`: without a
     /// path, the `.env` next to the file that calls it (0.14's rule), and
     /// nothing when it is not there.
-    pub fn read_env(&mut self, f: &Frame, path: Option<&Val>, overwrite: bool, location: &Location) -> Val {
+    pub fn read_env(
+        &mut self,
+        f: &Frame,
+        path: Option<&Val>,
+        overwrite: bool,
+        location: &Location,
+    ) -> Val {
         let inside = match path {
             None | Some(Val::None) => {
                 let candidate = join_path(&parent_dir(&f.src.inside), ".env");
                 if !self.input.target.host_path(&candidate).is_file() {
-                    self.note(Some(location.clone()), format!("read_env() without a path reads {candidate}, which is not there"));
+                    self.note(
+                        Some(location.clone()),
+                        format!("read_env() without a path reads {candidate}, which is not there"),
+                    );
                     return Val::None;
                 }
                 candidate
@@ -359,34 +442,40 @@ impl Interp<'_> {
         let scheme = scheme
             .into_iter()
             .map(|(name, spec)| match spec {
-                Val::Tuple(parts) if parts.len() == 2 => (name, parts[0].clone(), Some(parts[1].clone())),
+                Val::Tuple(parts) if parts.len() == 2 => {
+                    (name, parts[0].clone(), Some(parts[1].clone()))
+                }
                 Val::Tuple(parts) if parts.len() == 1 => (name, parts[0].clone(), None),
                 other => (name, other, None),
             })
             .collect();
-        Val::Env(Box::new(EnvReader { scheme, smart_cast: true, escape_proxy: false, prefix: String::new() }))
+        Val::Env(Box::new(EnvReader {
+            scheme,
+            smart_cast: true,
+            escape_proxy: false,
+            prefix: String::new(),
+        }))
     }
 
     /// django-environ 0.14 `Env.get_value`.
-    #[allow(clippy::too_many_arguments)]
     pub fn environ_value(
         &mut self,
         reader: &EnvReader,
         var: &Val,
-        cast: Option<Val>,
-        default: Option<Val>,
-        parse_default: bool,
-        default_node: Option<tree_sitter::Node<'_>>,
+        read: Read<'_>,
         location: &Location,
         depth: u32,
     ) -> Result<Val, Raise> {
+        let Read { mut cast, mut default, parse_default, default_node } = read;
         let Some(var) = var.py_str().filter(|_| matches!(var, Val::Str(_))) else {
-            return Ok(Val::Unknown("reads an environment variable whose name static analysis cannot know".to_owned()));
+            return Ok(Val::Unknown(
+                "reads an environment variable whose name static analysis cannot know".to_owned(),
+            ));
         };
         let name = format!("{}{var}", reader.prefix);
-        let mut cast = cast;
-        let mut default = default;
-        if let Some((_, scheme_cast, scheme_default)) = reader.scheme.iter().find(|(n, _, _)| *n == name) {
+        if let Some((_, scheme_cast, scheme_default)) =
+            reader.scheme.iter().find(|(n, _, _)| *n == name)
+        {
             if cast.is_none() {
                 cast = Some(scheme_cast.clone());
             }
@@ -406,7 +495,11 @@ impl Interp<'_> {
             Lookup::Unset => match &default {
                 Some(d) => d.clone(),
                 None => {
-                    return Err(self.raise(ExcKind::ImproperlyConfigured, format!("Set the {name} environment variable"), location.clone()));
+                    return Err(raise(
+                        ExcKind::ImproperlyConfigured,
+                        format!("Set the {name} environment variable"),
+                        location.clone(),
+                    ));
                 }
             },
             Lookup::Unknown(reason) => match &default {
@@ -419,46 +512,53 @@ impl Interp<'_> {
         };
 
         // A value starting with `$` names another variable.
-        if let Val::Str(text) = &value {
-            if text.starts_with('$') && depth < 8 {
-                let target = text.trim_start_matches('$').to_owned();
-                let note = format!("the value of {name} starts with `$`, so django-environ reads it as the name of another variable");
-                self.note(Some(location.clone()), note.clone());
-                self.stmt_notes.push(note);
-                return self.environ_value(reader, &Val::Str(target), cast, default, parse_default, None, location, depth + 1);
-            }
+        if let Val::Str(text) = &value
+            && text.starts_with('$')
+            && depth < 8
+        {
+            let target = text.trim_start_matches('$').to_owned();
+            let note = format!(
+                "the value of {name} starts with `$`, so django-environ reads it as the name of another variable"
+            );
+            self.note(Some(location.clone()), note.clone());
+            self.stmt_notes.push(note);
+            let read = Read { cast, default, parse_default, default_node: None };
+            return self.environ_value(reader, &Val::Str(target), read, location, depth + 1);
         }
-        if reader.escape_proxy {
-            if let Val::Str(text) = &value {
-                value = Val::Str(text.replace("\\$", "$"));
-            }
+        if reader.escape_proxy
+            && let Val::Str(text) = &value
+        {
+            value = Val::Str(text.replace("\\$", "$"));
         }
-        if reader.smart_cast && cast.is_none() {
-            if let Some(d) = default.as_ref().filter(|d| !matches!(d, Val::None)) {
-                let type_cast = match d {
-                    Val::Bool(_) => Some("bool"),
-                    Val::Int(_) => Some("int"),
-                    Val::Float(_) => Some("float"),
-                    Val::List(_) => Some("list"),
-                    Val::Tuple(_) => Some("tuple"),
-                    Val::Dict(_) => Some("dict"),
-                    Val::Str(_) => Some("str"),
-                    _ => None,
-                };
-                if let Some(type_cast) = type_cast {
-                    if from_env && type_cast != "str" {
-                        self.stmt_notes.push(format!(
+        if reader.smart_cast
+            && cast.is_none()
+            && let Some(d) = default.as_ref().filter(|d| !matches!(d, Val::None))
+        {
+            let type_cast = match d {
+                Val::Bool(_) => Some("bool"),
+                Val::Int(_) => Some("int"),
+                Val::Float(_) => Some("float"),
+                Val::List(_) => Some("list"),
+                Val::Tuple(_) => Some("tuple"),
+                Val::Dict(_) => Some("dict"),
+                Val::Str(_) => Some("str"),
+                _ => None,
+            };
+            if let Some(type_cast) = type_cast {
+                if from_env && type_cast != "str" {
+                    self.stmt_notes.push(format!(
                             "django-environ casts {name} to {type_cast}, the type of its default (smart_cast, the behaviour of current releases such as 0.14; releases before 0.5 returned the string)"
                         ));
-                    }
-                    cast = Some(Val::Builtin(type_cast.to_owned()));
                 }
+                cast = Some(Val::Builtin(type_cast.to_owned()));
             }
         }
         if matches!(default, Some(Val::None)) && value == Val::Str(String::new()) {
             value = Val::None;
         }
-        let equals_default = default.as_ref().is_some_and(|d| py_eq(&value, d) == Some(true) && value.type_name() == d.type_name());
+        let equals_default = default
+            .as_ref()
+            .is_some_and(|d| py_eq(&value, d) == Some(true) && value.type_name() == d.type_name());
         if !equals_default || (parse_default && value != Val::None) {
             value = self.environ_parse(&value, cast.as_ref(), location)?;
         }
@@ -466,15 +566,27 @@ impl Interp<'_> {
     }
 
     /// django-environ `Env.parse_value`.
-    fn environ_parse(&mut self, value: &Val, cast: Option<&Val>, location: &Location) -> Result<Val, Raise> {
+    fn environ_parse(
+        &mut self,
+        value: &Val,
+        cast: Option<&Val>,
+        location: &Location,
+    ) -> Result<Val, Raise> {
         let Some(cast) = cast else { return Ok(value.clone()) };
         let Val::Str(text) = value else {
             return match cast {
-                Val::Builtin(name) if name == "bool" => Ok(value.truthy().map_or_else(|| value.clone(), Val::Bool)),
+                Val::Builtin(name) if name == "bool" => {
+                    Ok(value.truthy().map_or_else(|| value.clone(), Val::Bool))
+                }
                 _ => self.call_cast(cast, value.clone(), location),
             };
         };
-        let split_items = |text: &str| text.split(',').filter(|x| !x.is_empty()).map(|x| Val::Str(x.to_owned())).collect::<Vec<_>>();
+        let split_items = |text: &str| {
+            text.split(',')
+                .filter(|x| !x.is_empty())
+                .map(|x| Val::Str(x.to_owned()))
+                .collect::<Vec<_>>()
+        };
         match cast {
             Val::Builtin(name) => match name.as_str() {
                 "bool" => Ok(Val::Bool(match text.trim().parse::<i64>() {
@@ -482,7 +594,9 @@ impl Interp<'_> {
                     Err(_) => ENVIRON_TRUE.contains(&text.trim().to_lowercase().as_str()),
                 })),
                 "list" => Ok(Val::List(split_items(text))),
-                "tuple" => Ok(Val::Tuple(split_items(text.trim_start_matches('(').trim_end_matches(')')))),
+                "tuple" => {
+                    Ok(Val::Tuple(split_items(text.trim_start_matches('(').trim_end_matches(')'))))
+                }
                 "dict" => Ok(Val::Dict(
                     text.split(',')
                         .filter(|x| !x.is_empty())
@@ -491,31 +605,47 @@ impl Interp<'_> {
                             None => Err(()),
                         })
                         .collect::<Result<Vec<_>, ()>>()
-                        .map_err(|()| self.raise(ExcKind::Value, "dictionary update sequence element has length 1", location.clone()))?,
+                        .map_err(|()| {
+                            raise(
+                                ExcKind::Value,
+                                "dictionary update sequence element has length 1",
+                                location.clone(),
+                            )
+                        })?,
                 )),
                 "float" => {
-                    let cleaned: String = text.chars().filter(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-')).collect();
+                    let cleaned: String = text
+                        .chars()
+                        .filter(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-'))
+                        .collect();
                     let parts: Vec<&str> = cleaned.split([',', '.']).collect();
                     let joined = if parts.len() == 1 {
                         parts[0].to_owned()
                     } else {
                         format!("{}.{}", parts[..parts.len() - 1].concat(), parts[parts.len() - 1])
                     };
-                    joined
-                        .parse::<f64>()
-                        .map(Val::Float)
-                        .map_err(|_| self.raise(ExcKind::Value, format!("could not convert string to float: '{joined}'"), location.clone()))
+                    joined.parse::<f64>().map(Val::Float).map_err(|_| {
+                        raise(
+                            ExcKind::Value,
+                            format!("could not convert string to float: '{joined}'"),
+                            location.clone(),
+                        )
+                    })
                 }
                 _ => self.call_cast(cast, value.clone(), location),
             },
-            Val::List(inner) if inner.len() == 1 => {
-                split_items(text).into_iter().map(|item| self.call_cast(&inner[0], item, location)).collect::<Result<_, _>>().map(Val::List)
-            }
-            Val::Tuple(inner) if inner.len() == 1 => split_items(text.trim_start_matches('(').trim_end_matches(')'))
+            Val::List(inner) if inner.len() == 1 => split_items(text)
                 .into_iter()
                 .map(|item| self.call_cast(&inner[0], item, location))
                 .collect::<Result<_, _>>()
-                .map(Val::Tuple),
+                .map(Val::List),
+            Val::Tuple(inner) if inner.len() == 1 => {
+                split_items(text.trim_start_matches('(').trim_end_matches(')'))
+                    .into_iter()
+                    .map(|item| self.call_cast(&inner[0], item, location))
+                    .collect::<Result<_, _>>()
+                    .map(Val::Tuple)
+            }
             other => self.call_cast(other, value.clone(), location),
         }
     }
@@ -523,7 +653,12 @@ impl Interp<'_> {
     // ---- python-decouple ----
 
     /// The repository of a decouple config object, loaded at its first use.
-    fn decouple_repository(&mut self, f: &Frame, index: usize, location: &Location) -> Vec<dotenv::Entry> {
+    fn decouple_repository(
+        &mut self,
+        f: &Frame,
+        index: usize,
+        location: &Location,
+    ) -> Vec<dotenv::Entry> {
         let Some(state) = self.decouple.get(index).cloned() else { return Vec::new() };
         if let Some((_, entries)) = &state.repository {
             return entries.clone();
@@ -537,7 +672,9 @@ impl Interp<'_> {
                 let mut dir = start.clone().unwrap_or_else(|| parent_dir(&f.src.inside));
                 let mut found = None;
                 while dir != "/" {
-                    for (name, dialect) in [("settings.ini", Dialect::DecoupleIni), (".env", Dialect::Decouple)] {
+                    for (name, dialect) in
+                        [("settings.ini", Dialect::DecoupleIni), (".env", Dialect::Decouple)]
+                    {
                         let candidate = join_path(&dir, name);
                         if self.input.target.host_path(&candidate).is_file() {
                             found = Some((candidate, dialect));
@@ -553,16 +690,20 @@ impl Interp<'_> {
             }
         };
         let (file, entries) = match found {
-            Some((path, dialect)) => match std::fs::read_to_string(self.input.target.host_path(&path)) {
-                Ok(text) => {
+            Some((path, dialect)) => {
+                if let Ok(text) = std::fs::read_to_string(self.input.target.host_path(&path)) {
                     self.record_dotenv(&path);
                     (Some(path), dotenv::parse(&text, dialect))
-                }
-                Err(_) => {
-                    self.note(Some(location.clone()), format!("{path} cannot be read here, so python-decouple's values are not known"));
+                } else {
+                    self.note(
+                        Some(location.clone()),
+                        format!(
+                            "{path} cannot be read here, so python-decouple's values are not known"
+                        ),
+                    );
                     (Some(path), Vec::new())
                 }
-            },
+            }
             None => (None, Vec::new()),
         };
         if let Some(state) = self.decouple.get_mut(index) {
@@ -578,24 +719,29 @@ impl Interp<'_> {
         f: &Frame,
         index: usize,
         option: &Val,
-        default: Option<Val>,
-        cast: Option<Val>,
-        default_node: Option<tree_sitter::Node<'_>>,
+        read: &Read<'_>,
         location: &Location,
     ) -> Result<Val, Raise> {
+        let default = &read.default;
         let Some(option) = option.py_str().filter(|_| matches!(option, Val::Str(_))) else {
-            return Ok(Val::Unknown("reads a setting whose name static analysis cannot know".to_owned()));
+            return Ok(Val::Unknown(
+                "reads a setting whose name static analysis cannot know".to_owned(),
+            ));
         };
-        self.note_literal_default(&option, default_node, location);
+        self.note_literal_default(&option, read.default_node, location);
         let entries = self.decouple_repository(f, index, location);
-        let is_ini = matches!(self.decouple.get(index).map(|s| &s.repository), Some(Some((Some(file), _))) if file.ends_with(".ini"));
+        let is_ini = matches!(self.decouple.get(index).map(|s| &s.repository), Some(Some((Some(file), _))) if std::path::Path::new(file).extension().is_some_and(|e| e == "ini"));
         let key = if is_ini { option.to_lowercase() } else { option.clone() };
         let in_repo = entries.iter().rev().find(|e| e.name == key).cloned();
         let value = match self.env_lookup(&option) {
             Lookup::Set(v) => Val::Str(v),
             other => match (in_repo, other) {
                 (Some(entry), _) => {
-                    let origin = Location { file: self.repo_file(index), line: entry.line, text: entry.text.clone() };
+                    let origin = Location {
+                        file: self.repo_file(index),
+                        line: entry.line,
+                        text: entry.text.clone(),
+                    };
                     self.trace.push(origin);
                     Val::Str(entry.value.unwrap_or_default())
                 }
@@ -606,29 +752,40 @@ impl Interp<'_> {
                     }
                     None => return Ok(Val::Unknown(reason)),
                 },
-                (None, _) => match &default {
-                    Some(d) => d.clone(),
-                    None => {
-                        let msg = format!("{option} not found. Declare it as envvar or define a default value.");
-                        return Err(self.raise(ExcKind::UndefinedValue, msg, location.clone()));
+                (None, _) => {
+                    if let Some(d) = &default {
+                        d.clone()
+                    } else {
+                        let msg = format!(
+                            "{option} not found. Declare it as envvar or define a default value."
+                        );
+                        return Err(raise(ExcKind::UndefinedValue, msg, location.clone()));
                     }
-                },
+                }
             },
         };
-        match cast {
+        match &read.cast {
             None => Ok(value),
             Some(Val::Builtin(name)) if name == "bool" => {
-                let Some(text) = value.py_str() else { return Ok(Val::Unknown("casts a value static analysis cannot know".to_owned())) };
+                let Some(text) = value.py_str() else {
+                    return Ok(Val::Unknown(
+                        "casts a value static analysis cannot know".to_owned(),
+                    ));
+                };
                 if text.is_empty() {
                     return Ok(Val::Bool(false));
                 }
                 match text.to_lowercase().as_str() {
                     "y" | "yes" | "t" | "true" | "on" | "1" => Ok(Val::Bool(true)),
                     "n" | "no" | "f" | "false" | "off" | "0" => Ok(Val::Bool(false)),
-                    other => Err(self.raise(ExcKind::Value, format!("Invalid truth value: {other}"), location.clone())),
+                    other => Err(raise(
+                        ExcKind::Value,
+                        format!("Invalid truth value: {other}"),
+                        location.clone(),
+                    )),
                 }
             }
-            Some(cast) => self.call_cast(&cast, value, location),
+            Some(cast) => self.call_cast(cast, value, location),
         }
     }
 
@@ -641,12 +798,22 @@ impl Interp<'_> {
 
     /// python-decouple's `Csv(cast, delimiter=",", post_process=list)`:
     /// shlex-style splitting (quotes group), items stripped.
-    pub fn csv_cast(&mut self, item: &Val, tuple: bool, value: &Val, location: &Location) -> Result<Val, Raise> {
+    pub fn csv_cast(
+        &mut self,
+        item: &Val,
+        tuple: bool,
+        value: &Val,
+        location: &Location,
+    ) -> Result<Val, Raise> {
         let text = match value {
             Val::None => String::new(),
             other => match other.py_str() {
                 Some(t) => t,
-                None => return Ok(Val::Unknown("splits a value static analysis cannot know".to_owned())),
+                None => {
+                    return Ok(Val::Unknown(
+                        "splits a value static analysis cannot know".to_owned(),
+                    ));
+                }
             },
         };
         let mut parts: Vec<String> = Vec::new();

@@ -4,6 +4,7 @@
 //! import depth, loop length) so that no input hangs the analysis.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -67,9 +68,27 @@ pub(crate) enum ExcKind {
     Other,
 }
 
-/// A Python exception the module raises.
+/// A Python exception the module raises (boxed: it travels in every
+/// `Result` of the interpreter).
 #[derive(Debug, Clone)]
-pub(crate) struct Raise {
+pub(crate) struct Raise(Box<RaiseDetail>);
+
+impl std::ops::Deref for Raise {
+    type Target = RaiseDetail;
+
+    fn deref(&self) -> &RaiseDetail {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Raise {
+    fn deref_mut(&mut self) -> &mut RaiseDetail {
+        &mut self.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RaiseDetail {
     pub kind: ExcKind,
     /// The class name as Python prints it.
     pub class: String,
@@ -242,15 +261,16 @@ pub(crate) fn parent_dir(path: &str) -> String {
 }
 
 pub(crate) fn join_path(base: &str, rest: &str) -> String {
-    if rest.starts_with('/') {
-        normalize(rest)
-    } else {
-        normalize(&format!("{base}/{rest}"))
-    }
+    if rest.starts_with('/') { normalize(rest) } else { normalize(&format!("{base}/{rest}")) }
 }
 
 impl Interp<'_> {
-    fn finish(self, module_file: String, namespace: Namespace, import_failure: Option<Note>) -> SettingsAnalysis {
+    fn finish(
+        self,
+        module_file: String,
+        namespace: Namespace,
+        import_failure: Option<Note>,
+    ) -> SettingsAnalysis {
         let mut notes = self.notes;
         let mut settings = BTreeMap::new();
         let mut literals = BTreeMap::new();
@@ -261,7 +281,9 @@ impl Interp<'_> {
             if name == "MIDDLEWARE_CLASSES" {
                 notes.push(Note {
                     location: binding.assigned.clone(),
-                    message: "MIDDLEWARE_CLASSES is ignored since Django 2.0: only MIDDLEWARE counts".to_owned(),
+                    message:
+                        "MIDDLEWARE_CLASSES is ignored since Django 2.0: only MIDDLEWARE counts"
+                            .to_owned(),
                 });
             }
             if let Some(literal) = &binding.literal {
@@ -315,10 +337,6 @@ impl Interp<'_> {
         if !self.notes.contains(&note) {
             self.notes.push(note);
         }
-    }
-
-    pub fn raise(&self, kind: ExcKind, message: impl Into<String>, location: Location) -> Raise {
-        Raise { kind, class: class_of(kind).to_owned(), message: message.into(), location, trail: Vec::new() }
     }
 
     // ---- modules and imports ----
@@ -375,14 +393,14 @@ impl Interp<'_> {
     fn execute_module(&mut self, dotted: &str, file: &str) -> (Namespace, Result<(), Raise>) {
         let here = Location { file: file.to_owned(), line: 1, text: String::new() };
         if self.import_stack.len() >= MAX_IMPORT_DEPTH {
-            let raise = self.raise(ExcKind::Import, "imports nested too deeply for the analysis", here);
+            let raise = raise(ExcKind::Import, "imports nested too deeply for the analysis", here);
             return (Namespace::new(), Err(raise));
         }
         let source = match Source::load(self.input.target, file) {
             Ok(source) => Rc::new(source),
             Err(err) => {
                 self.fatal.get_or_insert(err);
-                let raise = self.raise(ExcKind::Other, "the file cannot be analysed", here);
+                let raise = raise(ExcKind::Other, "the file cannot be analysed", here);
                 return (Namespace::new(), Err(raise));
             }
         };
@@ -396,7 +414,13 @@ impl Interp<'_> {
         } else {
             dotted.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default()
         };
-        let mut frame = Frame { src: Rc::clone(&source), ns: Namespace::new(), dotted: dotted.to_owned(), package, locals: Vec::new() };
+        let mut frame = Frame {
+            src: Rc::clone(&source),
+            ns: Namespace::new(),
+            dotted: dotted.to_owned(),
+            package,
+            locals: Vec::new(),
+        };
         let root = source.tree.root_node();
         let result = self.exec_block(&mut frame, root);
         self.import_stack.pop();
@@ -415,7 +439,8 @@ impl Interp<'_> {
     /// that it would import. Returns true for a project module.
     pub fn import_module(&mut self, dotted: &str, location: &Location) -> Result<bool, Raise> {
         let parts: Vec<&str> = dotted.split('.').collect();
-        let first_is_project = self.resolve_project(parts[0]).is_some() || self.is_project_dir(parts[0]);
+        let first_is_project =
+            self.resolve_project(parts[0]).is_some() || self.is_project_dir(parts[0]);
         if first_is_project {
             for end in 1..=parts.len() {
                 let prefix = parts[..end].join(".");
@@ -425,7 +450,11 @@ impl Interp<'_> {
                         raise
                     })?;
                 } else if !self.is_project_dir(&prefix) {
-                    return Err(self.raise(ExcKind::ModuleNotFound, format!("No module named '{prefix}'"), location.clone()));
+                    return Err(raise(
+                        ExcKind::ModuleNotFound,
+                        format!("No module named '{prefix}'"),
+                        location.clone(),
+                    ));
                 }
             }
             return Ok(true);
@@ -442,31 +471,35 @@ impl Interp<'_> {
         if STDLIB.contains(&top) {
             return Ok(());
         }
-        match &self.input.site_packages {
-            Some(site) => {
-                let found = site.join(top).is_dir()
-                    || site.join(format!("{top}.py")).is_file()
-                    || std::fs::read_dir(site).is_ok_and(|entries| {
-                        entries.flatten().any(|e| {
-                            let name = e.file_name().to_string_lossy().to_string();
-                            name.starts_with(&format!("{top}.")) && (name.ends_with(".so") || name.ends_with(".pyd"))
-                        })
-                    });
-                if found {
-                    Ok(())
-                } else {
-                    Err(self.raise(ExcKind::ModuleNotFound, format!("No module named '{top}'"), location.clone()))
-                }
-            }
-            None => {
-                if self.try_depth > 0 {
-                    self.note(
-                        Some(location.clone()),
-                        format!("assumed `{dotted}` imports: the project's site-packages is not known, so a failing import here cannot be seen"),
-                    );
-                }
+        if let Some(site) = &self.input.site_packages {
+            let found = site.join(top).is_dir()
+                || site.join(format!("{top}.py")).is_file()
+                || std::fs::read_dir(site).is_ok_and(|entries| {
+                    entries.flatten().any(|e| {
+                        let name = e.file_name().to_string_lossy().to_string();
+                        name.starts_with(&format!("{top}."))
+                            && Path::new(&name).extension().is_some_and(|ext| {
+                                ext.eq_ignore_ascii_case("so") || ext.eq_ignore_ascii_case("pyd")
+                            })
+                    })
+                });
+            if found {
                 Ok(())
+            } else {
+                Err(raise(
+                    ExcKind::ModuleNotFound,
+                    format!("No module named '{top}'"),
+                    location.clone(),
+                ))
             }
+        } else {
+            if self.try_depth > 0 {
+                self.note(
+                    Some(location.clone()),
+                    format!("assumed `{dotted}` imports: the project's site-packages is not known, so a failing import here cannot be seen"),
+                );
+            }
+            Ok(())
         }
     }
 
@@ -530,12 +563,23 @@ impl Interp<'_> {
                 }
                 Ok(())
             }
-            "raise_statement" => Err(self.exec_raise(f, node)),
-            "pass_statement" | "comment" | "future_import_statement" | "global_statement" | "nonlocal_statement"
-            | "assert_statement" | "print_statement" | "type_alias_statement" => Ok(()),
+            "raise_statement" => Err(exec_raise(f, node)),
+            "pass_statement"
+            | "comment"
+            | "future_import_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "assert_statement"
+            | "print_statement"
+            | "type_alias_statement" => Ok(()),
             _ => {
                 // `while`, `match` and anything else: what they assign is unknown.
-                let reason = format!("assigned in a `{}` at {}:{}, which static analysis does not run", keyword(node), f.src.file_name(), line_of(node));
+                let reason = format!(
+                    "assigned in a `{}` at {}:{}, which static analysis does not run",
+                    keyword(node),
+                    f.src.file_name(),
+                    line_of(node)
+                );
                 self.forget_assigned(f, node, &reason);
                 Ok(())
             }
@@ -550,11 +594,15 @@ impl Interp<'_> {
         let val = Val::opaque(type_name, &name);
         self.bind(f, &name, val, location, false);
     }
+}
 
-    fn exec_raise(&mut self, f: &mut Frame, node: Node<'_>) -> Raise {
+/// The exception a `raise` statement raises, by the class it names.
+fn exec_raise(f: &Frame, node: Node<'_>) -> Raise {
+    {
         let location = f.src.location(node);
         let text = node.named_child(0).map(|n| f.src.node_text(n).to_owned()).unwrap_or_default();
-        let class = text.split(['(', ' ']).next().unwrap_or("").rsplit('.').next().unwrap_or("").to_owned();
+        let class =
+            text.split(['(', ' ']).next().unwrap_or("").rsplit('.').next().unwrap_or("").to_owned();
         let kind = match class.as_str() {
             "ImportError" => ExcKind::Import,
             "ModuleNotFoundError" => ExcKind::ModuleNotFound,
@@ -565,23 +613,36 @@ impl Interp<'_> {
             _ => ExcKind::Other,
         };
         let class = if class.is_empty() { "Exception".to_owned() } else { class };
-        Raise { kind, class, message: String::new(), location, trail: Vec::new() }
+        Raise(Box::new(RaiseDetail {
+            kind,
+            class,
+            message: String::new(),
+            location,
+            trail: Vec::new(),
+        }))
     }
+}
 
+impl Interp<'_> {
     /// Binds `name` in the module; `mutation` keeps the earlier history (a
     /// list operation, an item assignment).
-    pub fn bind(&mut self, f: &mut Frame, name: &str, val: Val, location: Location, mutation: bool) {
+    pub fn bind(
+        &mut self,
+        f: &mut Frame,
+        name: &str,
+        val: Val,
+        location: Location,
+        mutation: bool,
+    ) {
         let mut related: Vec<Location> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
         let mut literal = self.literal.clone();
-        if mutation {
-            if let Some(old) = f.ns.get(name) {
-                related.extend(old.related.iter().cloned());
-                related.extend(old.assigned.iter().cloned());
-                notes.extend(old.notes.iter().cloned());
-                if literal.is_none() {
-                    literal.clone_from(&old.literal);
-                }
+        if mutation && let Some(old) = f.ns.get(name) {
+            related.extend(old.related.iter().cloned());
+            related.extend(old.assigned.iter().cloned());
+            notes.extend(old.notes.iter().cloned());
+            if literal.is_none() {
+                literal.clone_from(&old.literal);
             }
         }
         for loc in &self.trace {
@@ -596,18 +657,26 @@ impl Interp<'_> {
                 notes.push(note.clone());
             }
         }
-        if is_secret_name(name) {
-            if let Some(LiteralKind::Fallback { variable, location }) = &literal {
-                self.note(
+        if is_secret_name(name)
+            && let Some(LiteralKind::Fallback { variable, location }) = &literal
+        {
+            self.note(
                     Some(location.clone()),
                     format!("{name} falls back to a literal string written in the settings when {variable} is not set"),
                 );
-            }
         }
-        f.ns.insert(name.to_owned(), Binding { val, assigned: Some(location), related, notes, literal });
+        f.ns.insert(
+            name.to_owned(),
+            Binding { val, assigned: Some(location), related, notes, literal },
+        );
     }
 
-    fn exec_assignment(&mut self, f: &mut Frame, stmt: Node<'_>, node: Node<'_>) -> Result<(), Raise> {
+    fn exec_assignment(
+        &mut self,
+        f: &mut Frame,
+        stmt: Node<'_>,
+        node: Node<'_>,
+    ) -> Result<(), Raise> {
         let location = f.src.location(stmt);
         // `a = b = value`: the innermost right-hand side, bound to every target.
         let mut targets = vec![];
@@ -634,11 +703,18 @@ impl Interp<'_> {
         }
     }
 
-    fn exec_augmented(&mut self, f: &mut Frame, stmt: Node<'_>, node: Node<'_>) -> Result<(), Raise> {
+    fn exec_augmented(
+        &mut self,
+        f: &mut Frame,
+        stmt: Node<'_>,
+        node: Node<'_>,
+    ) -> Result<(), Raise> {
         let location = f.src.location(stmt);
-        let (Some(left), Some(right), Some(op)) =
-            (node.child_by_field_name("left"), node.child_by_field_name("right"), node.child_by_field_name("operator"))
-        else {
+        let (Some(left), Some(right), Some(op)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+            node.child_by_field_name("operator"),
+        ) else {
             return Ok(());
         };
         let op = f.src.node_text(op).trim_end_matches('=').to_owned();
@@ -655,38 +731,46 @@ impl Interp<'_> {
                     Val::List(items)
                 } else {
                     let msg = format!("'{}' object is not iterable", operand.type_name());
-                    return Err(self.raise(ExcKind::Type, msg, location));
+                    return Err(raise(ExcKind::Type, msg, location));
                 }
             }
-            _ => self.binary(&op, current.clone(), operand, &location)?,
+            _ => Self::binary(&op, &current, &operand, &location)?,
         };
         self.assign_target(f, left, result, &location)
     }
 
-    fn exec_expression(&mut self, f: &mut Frame, stmt: Node<'_>, expr: Node<'_>) -> Result<(), Raise> {
-        if expr.kind() == "call" {
-            if let Some(function) = expr.child_by_field_name("function") {
-                if function.kind() == "attribute" {
-                    if let (Some(object), Some(method)) =
-                        (function.child_by_field_name("object"), function.child_by_field_name("attribute"))
-                    {
-                        let method = f.src.node_text(method).to_owned();
-                        if MUTATORS.contains(&method.as_str()) && self.is_mutable_place(f, object) {
-                            return self.exec_mutation(f, stmt, expr, object, &method);
-                        }
-                    }
-                }
+    fn exec_expression(
+        &mut self,
+        f: &mut Frame,
+        stmt: Node<'_>,
+        expr: Node<'_>,
+    ) -> Result<(), Raise> {
+        if expr.kind() == "call"
+            && let Some(function) = expr.child_by_field_name("function")
+            && function.kind() == "attribute"
+            && let (Some(object), Some(method)) =
+                (function.child_by_field_name("object"), function.child_by_field_name("attribute"))
+        {
+            let method = f.src.node_text(method).to_owned();
+            if MUTATORS.contains(&method.as_str()) && is_mutable_place(f, object) {
+                return self.exec_mutation(f, stmt, expr, object, &method);
             }
         }
         self.eval(f, expr).map(|_| ())
     }
+}
 
-    /// True when `node` names a list, dict or set held in the module (so that
-    /// a method call on it changes the binding).
-    fn is_mutable_place(&mut self, f: &Frame, node: Node<'_>) -> bool {
+/// True when `node` names a list, dict or set held in the module (so that a
+/// method call on it changes the binding).
+fn is_mutable_place(f: &Frame, node: Node<'_>) -> bool {
+    {
         let mut root = node;
         while matches!(root.kind(), "subscript" | "attribute") {
-            let Some(inner) = root.child_by_field_name(if root.kind() == "subscript" { "value" } else { "object" }) else {
+            let Some(inner) = root.child_by_field_name(if root.kind() == "subscript" {
+                "value"
+            } else {
+                "object"
+            }) else {
                 return false;
             };
             root = inner;
@@ -696,26 +780,43 @@ impl Interp<'_> {
         }
         let name = f.src.node_text(root);
         f.ns.get(name).is_some_and(|b| {
-            matches!(b.val, Val::List(_) | Val::Dict(_) | Val::Set(_) | Val::Tuple(_) | Val::Unknown(_))
+            matches!(
+                b.val,
+                Val::List(_) | Val::Dict(_) | Val::Set(_) | Val::Tuple(_) | Val::Unknown(_)
+            )
         })
     }
+}
 
-    fn exec_mutation(&mut self, f: &mut Frame, stmt: Node<'_>, call: Node<'_>, object: Node<'_>, method: &str) -> Result<(), Raise> {
+impl Interp<'_> {
+    fn exec_mutation(
+        &mut self,
+        f: &mut Frame,
+        stmt: Node<'_>,
+        call: Node<'_>,
+        object: Node<'_>,
+        method: &str,
+    ) -> Result<(), Raise> {
         let location = f.src.location(stmt);
         let args = match call.child_by_field_name("arguments") {
             Some(arguments) => self.eval_args(f, arguments)?,
             None => super::eval::Args::default(),
         };
         let receiver = self.eval(f, object)?;
-        let updated = match self.mutate(receiver, method, &args, &location)? {
-            Some(updated) => updated,
-            None => return self.eval(f, call).map(|_| ()),
+        let Some(updated) = Self::mutate(receiver, method, &args, &location)? else {
+            return self.eval(f, call).map(|_| ());
         };
         self.store(f, object, updated, &location, true)
     }
 
     /// Binds a target: a name, a tuple of names, an item or an attribute.
-    pub fn assign_target(&mut self, f: &mut Frame, target: Node<'_>, val: Val, location: &Location) -> Result<(), Raise> {
+    pub fn assign_target(
+        &mut self,
+        f: &mut Frame,
+        target: Node<'_>,
+        val: Val,
+        location: &Location,
+    ) -> Result<(), Raise> {
         match target.kind() {
             "identifier" => {
                 let name = f.src.node_text(target).to_owned();
@@ -724,7 +825,8 @@ impl Interp<'_> {
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" | "parenthesized_expression" => {
                 let mut cursor = target.walk();
-                let parts: Vec<Node<'_>> = target.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+                let parts: Vec<Node<'_>> =
+                    target.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect();
                 if target.kind() == "parenthesized_expression" && parts.len() == 1 {
                     return self.assign_target(f, parts[0], val, location);
                 }
@@ -740,16 +842,29 @@ impl Interp<'_> {
                         Ok(())
                     }
                     Some(items) if parts.iter().all(|p| p.kind() != "list_splat_pattern") => {
-                        let msg = format!("cannot unpack {} values into {} names", items.len(), parts.len());
-                        Err(self.raise(ExcKind::Value, msg, location.clone()))
+                        let msg = format!(
+                            "cannot unpack {} values into {} names",
+                            items.len(),
+                            parts.len()
+                        );
+                        Err(raise(ExcKind::Value, msg, location.clone()))
                     }
                     _ => {
                         let reason = val.unknown_reason().map_or_else(
-                            || format!("unpacked from a value static analysis cannot split, at {}:{}", location.file, location.line),
+                            || {
+                                format!(
+                                    "unpacked from a value static analysis cannot split, at {}:{}",
+                                    location.file, location.line
+                                )
+                            },
                             str::to_owned,
                         );
                         for part in parts {
-                            let inner = if part.kind() == "list_splat_pattern" { part.named_child(0).unwrap_or(part) } else { part };
+                            let inner = if part.kind() == "list_splat_pattern" {
+                                part.named_child(0).unwrap_or(part)
+                            } else {
+                                part
+                            };
                             self.assign_target(f, inner, Val::Unknown(reason.clone()), location)?;
                         }
                         Ok(())
@@ -763,7 +878,14 @@ impl Interp<'_> {
 
     /// Writes `val` to the place `node` names (`X`, `X["k"]`, `X[0]["k"]`,
     /// `env.escape_proxy`), keeping the history of the root name.
-    fn store(&mut self, f: &mut Frame, node: Node<'_>, val: Val, location: &Location, mutation: bool) -> Result<(), Raise> {
+    fn store(
+        &mut self,
+        f: &mut Frame,
+        node: Node<'_>,
+        val: Val,
+        location: &Location,
+        mutation: bool,
+    ) -> Result<(), Raise> {
         enum Step {
             Item(Val),
             Attr(String),
@@ -797,10 +919,10 @@ impl Interp<'_> {
             // `os.environ["X"] = "1"` and other writes through an expression.
             if let (Some(Step::Item(key)), 1) = (steps.first(), steps.len()) {
                 let holder = self.eval(f, root)?;
-                if holder == Val::Module("os.environ".to_owned()) {
-                    if let (Some(name), Some(value)) = (key.py_str(), val.py_str()) {
-                        self.env.set(&name, value, Some(location.clone()));
-                    }
+                if holder == Val::Module("os.environ".to_owned())
+                    && let (Some(name), Some(value)) = (key.py_str(), val.py_str())
+                {
+                    self.env.set(&name, value, Some(location.clone()));
                 }
             }
             return Ok(());
@@ -811,21 +933,23 @@ impl Interp<'_> {
             return Ok(());
         }
         let Some(binding) = f.ns.get(&name) else {
-            if name == "os" || matches!(self.lookup_builtin(&name), Some(Val::Module(_))) {
+            if name == "os" || matches!(super::eval::builtin(&name), Some(Val::Module(_))) {
                 return Ok(());
             }
             let msg = format!("name '{name}' is not defined");
-            return Err(self.raise(ExcKind::Name, msg, location.clone()));
+            return Err(raise(ExcKind::Name, msg, location.clone()));
         };
         let mut whole = binding.val.clone();
         // `os.environ["X"] = ...` through an imported `os`.
-        if let (Val::Module(module), [Step::Attr(attr), Step::Item(key)]) = (&whole, steps.as_slice()) {
-            if module == "os" && attr == "environ" {
-                if let (Some(var), Some(value)) = (key.py_str(), val.py_str()) {
-                    self.env.set(&var, value, Some(location.clone()));
-                }
-                return Ok(());
+        if let (Val::Module(module), [Step::Attr(attr), Step::Item(key)]) =
+            (&whole, steps.as_slice())
+            && module == "os"
+            && attr == "environ"
+        {
+            if let (Some(var), Some(value)) = (key.py_str(), val.py_str()) {
+                self.env.set(&var, value, Some(location.clone()));
             }
+            return Ok(());
         }
         let mut place = &mut whole;
         for (i, step) in steps.iter().enumerate() {
@@ -833,8 +957,12 @@ impl Interp<'_> {
             match (step, place) {
                 (Step::Attr(attr), Val::Env(reader)) if last => {
                     match attr.as_str() {
-                        "escape_proxy" => reader.escape_proxy = val.truthy().unwrap_or(reader.escape_proxy),
-                        "smart_cast" => reader.smart_cast = val.truthy().unwrap_or(reader.smart_cast),
+                        "escape_proxy" => {
+                            reader.escape_proxy = val.truthy().unwrap_or(reader.escape_proxy);
+                        }
+                        "smart_cast" => {
+                            reader.smart_cast = val.truthy().unwrap_or(reader.smart_cast);
+                        }
                         "prefix" => reader.prefix = val.py_str().unwrap_or_default(),
                         _ => {}
                     }
@@ -849,19 +977,22 @@ impl Interp<'_> {
                         }
                         break;
                     }
-                    match pos {
-                        Some(pos) => place = &mut entries[pos].1,
-                        None => {
-                            let msg = key.py_str().unwrap_or_default();
-                            return Err(self.raise(ExcKind::Key, msg, location.clone()));
-                        }
+                    if let Some(pos) = pos {
+                        place = &mut entries[pos].1;
+                    } else {
+                        let msg = key.py_str().unwrap_or_default();
+                        return Err(raise(ExcKind::Key, msg, location.clone()));
                     }
                 }
                 (Step::Item(Val::Int(index)), Val::List(items)) => {
                     let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
                     let at = if *index < 0 { index + len } else { *index };
                     let Some(slot) = usize::try_from(at).ok().filter(|a| *a < items.len()) else {
-                        return Err(self.raise(ExcKind::Index, "list assignment index out of range", location.clone()));
+                        return Err(raise(
+                            ExcKind::Index,
+                            "list assignment index out of range",
+                            location.clone(),
+                        ));
                     };
                     if last {
                         items[slot] = val.clone();
@@ -870,12 +1001,19 @@ impl Interp<'_> {
                     place = &mut items[slot];
                 }
                 (_, Val::Tuple(_)) => {
-                    return Err(self.raise(ExcKind::Type, "'tuple' object does not support item assignment", location.clone()));
+                    return Err(raise(
+                        ExcKind::Type,
+                        "'tuple' object does not support item assignment",
+                        location.clone(),
+                    ));
                 }
                 (_, other) => {
                     // Something not modelled (an unknown value, an object).
                     if !matches!(other, Val::Opaque { .. } | Val::Module(_)) {
-                        let reason = format!("changed at {}:{} in a way static analysis cannot follow", location.file, location.line);
+                        let reason = format!(
+                            "changed at {}:{} in a way static analysis cannot follow",
+                            location.file, location.line
+                        );
                         *other = Val::Unknown(other.unknown_reason().map_or(reason, str::to_owned));
                     }
                     break;
@@ -899,7 +1037,8 @@ impl Interp<'_> {
                 }
             }
             _ => {
-                let reason = format!("changed by a `del` at {}:{}", f.src.file_name(), line_of(target));
+                let reason =
+                    format!("changed by a `del` at {}:{}", f.src.file_name(), line_of(target));
                 self.forget_assigned(f, target, &reason);
             }
         }
@@ -918,14 +1057,23 @@ impl Interp<'_> {
     // ---- if ----
 
     fn exec_if(&mut self, f: &mut Frame, node: Node<'_>) -> Result<(), Raise> {
-        let header = format!("`if {}:` at {}:{}", node.child_by_field_name("condition").map(|c| f.src.snippet(c)).unwrap_or_default(), f.src.file_name(), line_of(node));
+        let header = format!(
+            "`if {}:` at {}:{}",
+            node.child_by_field_name("condition").map(|c| f.src.snippet(c)).unwrap_or_default(),
+            f.src.file_name(),
+            line_of(node)
+        );
         // Each clause: its condition (None for `else`) and its body.
         let mut clauses: Vec<(Option<Node<'_>>, Option<Node<'_>>)> = Vec::new();
-        clauses.push((node.child_by_field_name("condition"), node.child_by_field_name("consequence")));
+        clauses
+            .push((node.child_by_field_name("condition"), node.child_by_field_name("consequence")));
         let mut cursor = node.walk();
         for alt in node.children_by_field_name("alternative", &mut cursor) {
             if alt.kind() == "elif_clause" {
-                clauses.push((alt.child_by_field_name("condition"), alt.child_by_field_name("consequence")));
+                clauses.push((
+                    alt.child_by_field_name("condition"),
+                    alt.child_by_field_name("consequence"),
+                ));
             } else {
                 clauses.push((None, alt.child_by_field_name("body")));
             }
@@ -941,7 +1089,9 @@ impl Interp<'_> {
         for (condition, body) in clauses {
             let Some(condition) = condition else {
                 let label = if candidates.is_empty() && first_unknown.is_none() {
-                    format!("under the `else:` of {header}, which runs because the conditions are false{skipped_caveats}")
+                    format!(
+                        "under the `else:` of {header}, which runs because the conditions are false{skipped_caveats}"
+                    )
                 } else {
                     format!("under the `else:` of {header}")
                 };
@@ -951,13 +1101,17 @@ impl Interp<'_> {
             self.trace.clear();
             self.stmt_notes.clear();
             let value = self.eval(f, condition)?;
-            let caveat: String = self.stmt_notes.iter().map(|n| format!(" ({n})")).collect();
+            let caveat: String =
+                self.stmt_notes.iter().map(|n| [" (", n.as_str(), ")"].concat()).collect();
             let cond_text = f.src.snippet(condition);
             let at = format!("{}:{}", f.src.file_name(), line_of(condition));
             match value.truthy() {
                 Some(false) => skipped_caveats.push_str(&caveat),
                 Some(true) => {
-                    candidates.push((body, format!("under `if {cond_text}:` at {at}, which holds{caveat}")));
+                    candidates.push((
+                        body,
+                        format!("under `if {cond_text}:` at {at}, which holds{caveat}"),
+                    ));
                     break;
                 }
                 None => {
@@ -983,16 +1137,22 @@ impl Interp<'_> {
     /// Runs each possible branch on its own copy of the state and merges:
     /// a name every branch leaves equal is known; otherwise it is unknown.
     /// A branch that raises would stop the import, so it does not count.
-    fn run_branches(&mut self, f: &mut Frame, node: Node<'_>, candidates: Vec<(Option<Node<'_>>, String)>, undecided: &str) -> Result<(), Raise> {
+    fn run_branches(
+        &mut self,
+        f: &mut Frame,
+        node: Node<'_>,
+        candidates: Vec<(Option<Node<'_>>, String)>,
+        undecided: &str,
+    ) -> Result<(), Raise> {
         let base_ns = f.ns.clone();
         let base_env = self.env.clone();
         let base_decouple = self.decouple.clone();
         let mut finished: Vec<(Namespace, Environment)> = Vec::new();
         let mut raised: Vec<Raise> = Vec::new();
         for (body, label) in candidates {
-            f.ns = base_ns.clone();
-            self.env = base_env.clone();
-            self.decouple = base_decouple.clone();
+            f.ns.clone_from(&base_ns);
+            self.env.clone_from(&base_env);
+            self.decouple.clone_from(&base_decouple);
             self.conditions.push(label);
             let result = match body {
                 Some(body) => self.exec_block(f, body),
@@ -1015,12 +1175,14 @@ impl Interp<'_> {
             f.ns = base_ns;
             return Err(raised.remove(0));
         }
-        let mut names: Vec<String> = finished.iter().flat_map(|(ns, _)| ns.keys().cloned()).collect();
+        let mut names: Vec<String> =
+            finished.iter().flat_map(|(ns, _)| ns.keys().cloned()).collect();
         names.sort();
         names.dedup();
         let mut merged = Namespace::new();
         for name in names {
-            let versions: Vec<Option<&Binding>> = finished.iter().map(|(ns, _)| ns.get(&name)).collect();
+            let versions: Vec<Option<&Binding>> =
+                finished.iter().map(|(ns, _)| ns.get(&name)).collect();
             let first = versions[0];
             if versions.iter().all(|v| *v == first) {
                 if let Some(b) = first {
@@ -1030,8 +1192,15 @@ impl Interp<'_> {
             }
             let all_present = versions.iter().all(Option::is_some);
             let same_value = all_present
-                && versions.iter().all(|v| v.is_some_and(|b| first.is_some_and(|a| a.val == b.val && !a.val.is_unknown())));
-            let changed: Vec<&Binding> = versions.iter().flatten().filter(|b| base_ns.get(&name) != Some(*b)).copied().collect();
+                && versions.iter().all(|v| {
+                    v.is_some_and(|b| first.is_some_and(|a| a.val == b.val && !a.val.is_unknown()))
+                });
+            let changed: Vec<&Binding> = versions
+                .iter()
+                .flatten()
+                .filter(|b| base_ns.get(&name) != Some(*b))
+                .copied()
+                .collect();
             let mut related: Vec<Location> = Vec::new();
             for b in versions.iter().flatten() {
                 for loc in b.assigned.iter().chain(b.related.iter()) {
@@ -1040,7 +1209,10 @@ impl Interp<'_> {
                     }
                 }
             }
-            let assigned = changed.first().and_then(|b| b.assigned.clone()).or_else(|| first.and_then(|b| b.assigned.clone()));
+            let assigned = changed
+                .first()
+                .and_then(|b| b.assigned.clone())
+                .or_else(|| first.and_then(|b| b.assigned.clone()));
             related.retain(|l| Some(l) != assigned.as_ref());
             let mut notes: Vec<String> = Vec::new();
             for b in versions.iter().flatten() {
@@ -1100,10 +1272,17 @@ impl Interp<'_> {
                         if let Some(alias) = clause.child_by_field_name("alias") {
                             let location = f.src.location(clause);
                             let name = f.src.node_text(alias).to_owned();
-                            self.bind(f, &name, Val::opaque(&raise.class, &raise.class), location, false);
+                            self.bind(
+                                f,
+                                &name,
+                                Val::opaque(&raise.class, &raise.class),
+                                location,
+                                false,
+                            );
                         }
                         let mut cursor = clause.walk();
-                        let block = clause.named_children(&mut cursor).find(|c| c.kind() == "block");
+                        let block =
+                            clause.named_children(&mut cursor).find(|c| c.kind() == "block");
                         match block {
                             Some(block) => self.exec_block(f, block),
                             None => Ok(()),
@@ -1131,7 +1310,10 @@ impl Interp<'_> {
         let at = format!("{}:{}", f.src.file_name(), line_of(clause));
         let location = raise.trail.last().cloned().unwrap_or_else(|| raise.location.clone());
         let message = if raise.trail.is_empty() {
-            format!("{} is swallowed by `{handler}` at {at}; the rest of the `try` block does not apply", raise.describe())
+            format!(
+                "{} is swallowed by `{handler}` at {at}; the rest of the `try` block does not apply",
+                raise.describe()
+            )
         } else {
             let module_file = raise.trail.first().map_or(String::new(), |l| l.file.clone());
             let _ = module_file;
@@ -1149,31 +1331,38 @@ impl Interp<'_> {
     // ---- for ----
 
     fn exec_for(&mut self, f: &mut Frame, node: Node<'_>) -> Result<(), Raise> {
-        let (Some(left), Some(right), Some(body)) =
-            (node.child_by_field_name("left"), node.child_by_field_name("right"), node.child_by_field_name("body"))
-        else {
+        let (Some(left), Some(right), Some(body)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+            node.child_by_field_name("body"),
+        ) else {
             return Ok(());
         };
         let location = f.src.location(node);
         let iterable = self.eval(f, right)?;
         let items = iterable.iter_items().filter(|items| items.len() <= MAX_LOOP_ITERATIONS);
-        let has_jump = contains_kind(body, &["break_statement", "continue_statement", "return_statement"]);
+        let has_jump =
+            contains_kind(body, &["break_statement", "continue_statement", "return_statement"]);
         match items {
             Some(items) if !has_jump && iterable.unknown_reason().is_none() => {
                 for item in items {
                     self.assign_target(f, left, item, &location)?;
                     self.exec_block(f, body)?;
                 }
-                if let Some(alternative) = node.child_by_field_name("alternative") {
-                    if let Some(block) = alternative.child_by_field_name("body") {
-                        self.exec_block(f, block)?;
-                    }
+                if let Some(alternative) = node.child_by_field_name("alternative")
+                    && let Some(block) = alternative.child_by_field_name("body")
+                {
+                    self.exec_block(f, block)?;
                 }
                 Ok(())
             }
             _ => {
                 let why = iterable.unknown_reason().map(|r| format!(" ({r})")).unwrap_or_default();
-                let reason = format!("changed in a `for` loop at {}:{} that static analysis cannot unroll{why}", f.src.file_name(), line_of(node));
+                let reason = format!(
+                    "changed in a `for` loop at {}:{} that static analysis cannot unroll{why}",
+                    f.src.file_name(),
+                    line_of(node)
+                );
                 self.forget_assigned(f, node, &reason);
                 Ok(())
             }
@@ -1189,19 +1378,20 @@ impl Interp<'_> {
         for name in names {
             let (dotted, alias) = match name.kind() {
                 "aliased_import" => (
-                    name.child_by_field_name("name").map(|n| f.src.node_text(n).to_owned()).unwrap_or_default(),
+                    name.child_by_field_name("name")
+                        .map(|n| f.src.node_text(n).to_owned())
+                        .unwrap_or_default(),
                     name.child_by_field_name("alias").map(|n| f.src.node_text(n).to_owned()),
                 ),
                 _ => (f.src.node_text(name).to_owned(), None),
             };
             let dotted: String = dotted.split_whitespace().collect();
             self.import_module(&dotted, &location)?;
-            match alias {
-                Some(alias) => self.bind(f, &alias, Val::Module(dotted), location.clone(), false),
-                None => {
-                    let top = dotted.split('.').next().unwrap_or(&dotted).to_owned();
-                    self.bind(f, &top, Val::Module(top.clone()), location.clone(), false);
-                }
+            if let Some(alias) = alias {
+                self.bind(f, &alias, Val::Module(dotted), location.clone(), false);
+            } else {
+                let top = dotted.split('.').next().unwrap_or(&dotted).to_owned();
+                self.bind(f, &top, Val::Module(top.clone()), location.clone(), false);
             }
         }
         Ok(())
@@ -1214,7 +1404,8 @@ impl Interp<'_> {
             let text: String = f.src.node_text(module_node).split_whitespace().collect();
             let level = text.chars().take_while(|c| *c == '.').count();
             let rest = &text[level..];
-            let mut base: Vec<&str> = if f.package.is_empty() { Vec::new() } else { f.package.split('.').collect() };
+            let mut base: Vec<&str> =
+                if f.package.is_empty() { Vec::new() } else { f.package.split('.').collect() };
             for _ in 1..level {
                 base.pop();
             }
@@ -1223,7 +1414,11 @@ impl Interp<'_> {
                 parts.push(rest.to_owned());
             }
             if parts.is_empty() {
-                return Err(self.raise(ExcKind::Import, "attempted relative import with no known parent package", location));
+                return Err(raise(
+                    ExcKind::Import,
+                    "attempted relative import with no known parent package",
+                    location,
+                ));
             }
             parts.join(".")
         } else {
@@ -1242,27 +1437,27 @@ impl Interp<'_> {
         for name in names {
             let (imported, alias) = match name.kind() {
                 "aliased_import" => (
-                    name.child_by_field_name("name").map(|n| f.src.node_text(n).to_owned()).unwrap_or_default(),
+                    name.child_by_field_name("name")
+                        .map(|n| f.src.node_text(n).to_owned())
+                        .unwrap_or_default(),
                     name.child_by_field_name("alias").map(|n| f.src.node_text(n).to_owned()),
                 ),
                 _ => (f.src.node_text(name).to_owned(), None),
             };
             let bound_as = alias.unwrap_or_else(|| imported.clone());
             if is_project {
-                let found = self.module_namespace(&dotted).and_then(|ns| ns.get(&imported)).cloned();
-                match found {
-                    Some(binding) => {
-                        f.ns.insert(bound_as, binding);
-                    }
-                    None => {
-                        let sub = format!("{dotted}.{imported}");
-                        if self.resolve_project(&sub).is_some() {
-                            self.import_module(&sub, &location)?;
-                            self.bind(f, &bound_as, Val::Module(sub), location.clone(), false);
-                        } else if self.module_namespace(&dotted).is_some() {
-                            let msg = format!("cannot import name '{imported}' from '{dotted}'");
-                            return Err(self.raise(ExcKind::Import, msg, location));
-                        }
+                let found =
+                    self.module_namespace(&dotted).and_then(|ns| ns.get(&imported)).cloned();
+                if let Some(binding) = found {
+                    f.ns.insert(bound_as, binding);
+                } else {
+                    let sub = format!("{dotted}.{imported}");
+                    if self.resolve_project(&sub).is_some() {
+                        self.import_module(&sub, &location)?;
+                        self.bind(f, &bound_as, Val::Module(sub), location.clone(), false);
+                    } else if self.module_namespace(&dotted).is_some() {
+                        let msg = format!("cannot import name '{imported}' from '{dotted}'");
+                        return Err(raise(ExcKind::Import, msg, location));
                     }
                 }
             } else {
@@ -1282,7 +1477,9 @@ impl Interp<'_> {
         }
         let Some(ns) = self.module_namespace(dotted).cloned() else { return };
         let exported: Option<Vec<String>> = ns.get("__all__").and_then(|b| match &b.val {
-            Val::List(items) | Val::Tuple(items) => items.iter().map(|i| i.py_str()).collect(),
+            Val::List(items) | Val::Tuple(items) => {
+                items.iter().map(super::val::Val::py_str).collect()
+            }
             _ => None,
         });
         for (name, binding) in ns {
@@ -1295,6 +1492,17 @@ impl Interp<'_> {
             }
         }
     }
+}
+
+/// A Python exception of `kind` raised at `location`.
+pub(crate) fn raise(kind: ExcKind, message: impl Into<String>, location: Location) -> Raise {
+    Raise(Box::new(RaiseDetail {
+        kind,
+        class: class_of(kind).to_owned(),
+        message: message.into(),
+        location,
+        trail: Vec::new(),
+    }))
 }
 
 fn keyword(node: Node<'_>) -> &'static str {
@@ -1347,10 +1555,10 @@ fn contains_kind(node: Node<'_>, kinds: &[&str]) -> bool {
         return true;
     }
     let mut cursor = node.walk();
-    let found = node.named_children(&mut cursor).any(|c| {
+
+    node.named_children(&mut cursor).any(|c| {
         !matches!(c.kind(), "function_definition" | "class_definition") && contains_kind(c, kinds)
-    });
-    found
+    })
 }
 
 /// Names a statement may bind or change: assignment targets, `+=` targets,
@@ -1359,7 +1567,11 @@ fn collect_assigned(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
     let root_name = |n: Node<'_>| {
         let mut root = n;
         while matches!(root.kind(), "subscript" | "attribute") {
-            match root.child_by_field_name(if root.kind() == "subscript" { "value" } else { "object" }) {
+            match root.child_by_field_name(if root.kind() == "subscript" {
+                "value"
+            } else {
+                "object"
+            }) {
                 Some(inner) => root = inner,
                 None => break,
             }
@@ -1368,19 +1580,24 @@ fn collect_assigned(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
     };
     match node.kind() {
         "assignment" | "augmented_assignment" | "for_statement" | "named_expression" => {
-            if let Some(left) = node.child_by_field_name(if node.kind() == "named_expression" { "name" } else { "left" }) {
+            if let Some(left) = node.child_by_field_name(if node.kind() == "named_expression" {
+                "name"
+            } else {
+                "left"
+            }) {
                 collect_targets(src, left, out);
             }
         }
         "call" => {
-            if let Some(function) = node.child_by_field_name("function") {
-                if function.kind() == "attribute" {
-                    let method = function.child_by_field_name("attribute").map(|a| src.node_text(a)).unwrap_or("");
-                    if MUTATORS.contains(&method) {
-                        if let Some(name) = function.child_by_field_name("object").and_then(root_name) {
-                            out.push(name);
-                        }
-                    }
+            if let Some(function) = node.child_by_field_name("function")
+                && function.kind() == "attribute"
+            {
+                let method =
+                    function.child_by_field_name("attribute").map_or("", |a| src.node_text(a));
+                if MUTATORS.contains(&method)
+                    && let Some(name) = function.child_by_field_name("object").and_then(root_name)
+                {
+                    out.push(name);
                 }
             }
         }
@@ -1407,7 +1624,11 @@ fn collect_targets(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
         "subscript" | "attribute" => {
             let mut root = node;
             while matches!(root.kind(), "subscript" | "attribute") {
-                match root.child_by_field_name(if root.kind() == "subscript" { "value" } else { "object" }) {
+                match root.child_by_field_name(if root.kind() == "subscript" {
+                    "value"
+                } else {
+                    "object"
+                }) {
                     Some(inner) => root = inner,
                     None => return,
                 }
@@ -1427,16 +1648,94 @@ fn collect_targets(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
 }
 
 /// Methods that change their receiver in place.
-pub(crate) const MUTATORS: &[&str] =
-    &["append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update", "setdefault", "add", "discard"];
+pub(crate) const MUTATORS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "clear",
+    "sort",
+    "reverse",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+];
 
 /// Standard-library modules that always import.
 const STDLIB: &[&str] = &[
-    "os", "sys", "pathlib", "datetime", "json", "logging", "socket", "re", "ast", "base64", "collections", "copy",
-    "csv", "decimal", "enum", "functools", "glob", "hashlib", "importlib", "io", "itertools", "locale", "math",
-    "mimetypes", "platform", "random", "secrets", "shutil", "string", "subprocess", "tempfile", "time", "typing",
-    "urllib", "uuid", "warnings", "zoneinfo", "configparser", "contextlib", "dataclasses", "email", "getpass",
-    "inspect", "ipaddress", "operator", "pprint", "pwd", "grp", "signal", "ssl", "struct", "textwrap", "threading",
-    "traceback", "types", "unicodedata", "__future__", "builtins", "distutils", "posixpath", "ntpath", "stat",
-    "calendar", "fnmatch", "gettext", "hmac", "numbers", "pickle", "shlex", "sysconfig", "tomllib", "weakref", "abc",
+    "os",
+    "sys",
+    "pathlib",
+    "datetime",
+    "json",
+    "logging",
+    "socket",
+    "re",
+    "ast",
+    "base64",
+    "collections",
+    "copy",
+    "csv",
+    "decimal",
+    "enum",
+    "functools",
+    "glob",
+    "hashlib",
+    "importlib",
+    "io",
+    "itertools",
+    "locale",
+    "math",
+    "mimetypes",
+    "platform",
+    "random",
+    "secrets",
+    "shutil",
+    "string",
+    "subprocess",
+    "tempfile",
+    "time",
+    "typing",
+    "urllib",
+    "uuid",
+    "warnings",
+    "zoneinfo",
+    "configparser",
+    "contextlib",
+    "dataclasses",
+    "email",
+    "getpass",
+    "inspect",
+    "ipaddress",
+    "operator",
+    "pprint",
+    "pwd",
+    "grp",
+    "signal",
+    "ssl",
+    "struct",
+    "textwrap",
+    "threading",
+    "traceback",
+    "types",
+    "unicodedata",
+    "__future__",
+    "builtins",
+    "distutils",
+    "posixpath",
+    "ntpath",
+    "stat",
+    "calendar",
+    "fnmatch",
+    "gettext",
+    "hmac",
+    "numbers",
+    "pickle",
+    "shlex",
+    "sysconfig",
+    "tomllib",
+    "weakref",
+    "abc",
 ];

@@ -59,10 +59,13 @@ impl Source {
             return Err(SettingsError {
                 file: inside.to_owned(),
                 line,
-                message: "this is not valid Python (a syntax error); Django could not import it either".to_owned(),
+                message:
+                    "this is not valid Python (a syntax error); Django could not import it either"
+                        .to_owned(),
             });
         }
-        let lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned()).collect();
+        let lines =
+            text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned()).collect();
         Ok(Source { inside: inside.to_owned(), text, tree, lines })
     }
 
@@ -101,10 +104,10 @@ fn first_error(node: Node<'_>) -> Option<Node<'_>> {
     }
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        if child.has_error() {
-            if let Some(found) = first_error(child) {
-                return Some(found);
-            }
+        if child.has_error()
+            && let Some(found) = first_error(child)
+        {
+            return Some(found);
         }
     }
     None

@@ -31,7 +31,11 @@ impl Project {
         self
     }
 
-    fn try_analyze(&self, module: &str, env_file: Option<&str>) -> Result<SettingsAnalysis, SettingsError> {
+    fn try_analyze(
+        &self,
+        module: &str,
+        env_file: Option<&str>,
+    ) -> Result<SettingsAnalysis, SettingsError> {
         let target = Target::at_root(self.root.path());
         let env_file = env_file.map(Path::new);
         let input = AnalysisInput {
@@ -81,7 +85,10 @@ fn the_last_assignment_wins_and_is_the_evidence() {
     let debug = a.setting("DEBUG");
     assert_eq!(debug.value, Value::Known(PyValue::Bool(false)));
     let at = debug.assigned.expect("assigned");
-    assert_eq!((at.file.as_str(), at.line, at.text.as_str()), ("/srv/app/config/settings.py", 3, "DEBUG = False"));
+    assert_eq!(
+        (at.file.as_str(), at.line, at.text.as_str()),
+        ("/srv/app/config/settings.py", 3, "DEBUG = False")
+    );
 }
 
 #[test]
@@ -104,8 +111,13 @@ fn arithmetic_on_constants() {
 
 #[test]
 fn multi_line_literals_and_annotations() {
-    let a = settings("ALLOWED_HOSTS: list[str] = [\n    'example.com',  # main\n    \"www.example.com\",\n]\n");
-    assert_eq!(known(&a, "ALLOWED_HOSTS"), PyValue::List(strs(&["example.com", "www.example.com"])));
+    let a = settings(
+        "ALLOWED_HOSTS: list[str] = [\n    'example.com',  # main\n    \"www.example.com\",\n]\n",
+    );
+    assert_eq!(
+        known(&a, "ALLOWED_HOSTS"),
+        PyValue::List(strs(&["example.com", "www.example.com"]))
+    );
 }
 
 #[test]
@@ -114,7 +126,10 @@ fn list_operations_run_in_order() {
 MIDDLEWARE.insert(MIDDLEWARE.index('common') + 1, 'after-common')\nMIDDLEWARE.insert(-1, 'before-last')\n\
 MIDDLEWARE.remove('a')\nMIDDLEWARE.extend(('f',))\nMIDDLEWARE.pop()\n";
     let a = settings(text);
-    assert_eq!(known(&a, "MIDDLEWARE"), PyValue::List(strs(&["common", "after-common", "c", "d", "before-last", "e"])));
+    assert_eq!(
+        known(&a, "MIDDLEWARE"),
+        PyValue::List(strs(&["common", "after-common", "c", "d", "before-last", "e"]))
+    );
     let m = a.setting("MIDDLEWARE");
     assert_eq!(m.assigned.expect("assigned").line, 8);
     assert!(m.related.iter().any(|l| l.line == 1));
@@ -137,7 +152,9 @@ fn tuples_concatenate_and_convert() {
 
 #[test]
 fn strings_concatenate_and_format() {
-    let a = settings("HOST = 'example.com'\nURL = 'https://' + HOST\nF = f'https://{HOST}/x'\nC = ('a' 'b')\n");
+    let a = settings(
+        "HOST = 'example.com'\nURL = 'https://' + HOST\nF = f'https://{HOST}/x'\nC = ('a' 'b')\n",
+    );
     assert_eq!(known(&a, "URL"), s("https://example.com"));
     assert_eq!(known(&a, "F"), s("https://example.com/x"));
     assert_eq!(known(&a, "C"), s("ab"));
@@ -145,12 +162,21 @@ fn strings_concatenate_and_format() {
 
 #[test]
 fn dicts_merge_and_take_items() {
-    let a = settings("BASE = {'a': 1}\nD = {**BASE, 'b': 2}\nD['c'] = 3\nD['a'] = 0\nN = {'x': {'y': 1}}\nN['x']['y'] = 2\n");
+    let a = settings(
+        "BASE = {'a': 1}\nD = {**BASE, 'b': 2}\nD['c'] = 3\nD['a'] = 0\nN = {'x': {'y': 1}}\nN['x']['y'] = 2\n",
+    );
     assert_eq!(
         known(&a, "D"),
-        PyValue::Dict(vec![(s("a"), PyValue::Int(0)), (s("b"), PyValue::Int(2)), (s("c"), PyValue::Int(3))])
+        PyValue::Dict(vec![
+            (s("a"), PyValue::Int(0)),
+            (s("b"), PyValue::Int(2)),
+            (s("c"), PyValue::Int(3))
+        ])
     );
-    assert_eq!(known(&a, "N"), PyValue::Dict(vec![(s("x"), PyValue::Dict(vec![(s("y"), PyValue::Int(2))]))]));
+    assert_eq!(
+        known(&a, "N"),
+        PyValue::Dict(vec![(s("x"), PyValue::Dict(vec![(s("y"), PyValue::Int(2))]))])
+    );
 }
 
 #[test]
@@ -165,7 +191,9 @@ fn tuple_unpacking_and_chained_assignment() {
 
 #[test]
 fn timedeltas_are_seconds() {
-    let a = settings("from datetime import timedelta\nimport datetime\nAXES_COOLOFF_TIME = timedelta(hours=1)\nX = datetime.timedelta(minutes=30)\n");
+    let a = settings(
+        "from datetime import timedelta\nimport datetime\nAXES_COOLOFF_TIME = timedelta(hours=1)\nX = datetime.timedelta(minutes=30)\n",
+    );
     assert_eq!(known(&a, "AXES_COOLOFF_TIME"), PyValue::Timedelta(3600.0));
     assert_eq!(known(&a, "X"), PyValue::Timedelta(1800.0));
 }
@@ -179,13 +207,17 @@ fn lambdas_and_unknown_calls() {
 
 #[test]
 fn comprehensions_over_known_lists() {
-    let a = settings("RAW = ' a.com, b.com ,,'\nALLOWED_HOSTS = [h.strip() for h in RAW.split(',') if h.strip()]\n");
+    let a = settings(
+        "RAW = ' a.com, b.com ,,'\nALLOWED_HOSTS = [h.strip() for h in RAW.split(',') if h.strip()]\n",
+    );
     assert_eq!(known(&a, "ALLOWED_HOSTS"), PyValue::List(strs(&["a.com", "b.com"])));
 }
 
 #[test]
 fn crlf_and_bom_keep_line_numbers() {
-    let a = settings("\u{feff}# comment\r\nDEBUG = False\r\nALLOWED_HOSTS = [\r\n  'x',\r\n]\r\nSECURE_HSTS_SECONDS = 3600\r\n");
+    let a = settings(
+        "\u{feff}# comment\r\nDEBUG = False\r\nALLOWED_HOSTS = [\r\n  'x',\r\n]\r\nSECURE_HSTS_SECONDS = 3600\r\n",
+    );
     assert_eq!(a.setting("SECURE_HSTS_SECONDS").assigned.expect("assigned").line, 6);
     assert_eq!(a.setting("DEBUG").assigned.expect("assigned").text, "DEBUG = False");
     assert_eq!(known(&a, "ALLOWED_HOSTS"), PyValue::List(strs(&["x"])));
@@ -193,7 +225,10 @@ fn crlf_and_bom_keep_line_numbers() {
 
 #[test]
 fn a_syntax_error_names_the_file_and_line() {
-    let p = project(&[("/srv/app/config/settings.py", "DEBUG = False\nALLOWED_HOSTS = [\n\nX = = 1\n")]);
+    let p = project(&[(
+        "/srv/app/config/settings.py",
+        "DEBUG = False\nALLOWED_HOSTS = [\n\nX = = 1\n",
+    )]);
     let err = p.try_analyze("config.settings", None).expect_err("syntax error");
     assert_eq!(err.file, "/srv/app/config/settings.py");
     assert!(err.line.is_some());
@@ -208,7 +243,9 @@ fn a_missing_module_is_an_error() {
 
 #[test]
 fn known_conditions_take_their_branch() {
-    let a = settings("DEBUG = False\nif DEBUG:\n    SECURE_SSL_REDIRECT = False\nelse:\n    SECURE_SSL_REDIRECT = True\n");
+    let a = settings(
+        "DEBUG = False\nif DEBUG:\n    SECURE_SSL_REDIRECT = False\nelse:\n    SECURE_SSL_REDIRECT = True\n",
+    );
     let redirect = a.setting("SECURE_SSL_REDIRECT");
     assert_eq!(redirect.value, Value::Known(PyValue::Bool(true)));
     assert_eq!(redirect.assigned.expect("assigned").line, 5);
@@ -228,7 +265,9 @@ fn unknown_conditions_merge_branches() {
 
 #[test]
 fn elif_chains() {
-    let a = settings("MODE = 'b'\nif MODE == 'a':\n    V = 1\nelif MODE == 'b':\n    V = 2\nelse:\n    V = 3\n");
+    let a = settings(
+        "MODE = 'b'\nif MODE == 'a':\n    V = 1\nelif MODE == 'b':\n    V = 2\nelse:\n    V = 3\n",
+    );
     assert_eq!(known(&a, "V"), PyValue::Int(2));
 }
 
@@ -240,13 +279,19 @@ fn case_a4_middleware_grown_in_debug_branches() {
     let a = settings(text);
     let m = known(&a, "MIDDLEWARE");
     assert_eq!(m.items().map(<[PyValue]>::len), Some(4));
-    assert_eq!(m.items().and_then(|i| i.iter().position(|x| x.as_str() == Some("django.middleware.security.SecurityMiddleware"))), Some(2));
+    assert_eq!(
+        m.items().and_then(|i| i
+            .iter()
+            .position(|x| x.as_str() == Some("django.middleware.security.SecurityMiddleware"))),
+        Some(2)
+    );
     assert!(a.import_failure().is_none());
 }
 
 #[test]
 fn a_raising_branch_under_an_unknown_condition_is_noted() {
-    let text = "import os\nMIDDLEWARE = ('a',)\nif os.environ.get('DEV'):\n    MIDDLEWARE += ['b']\n";
+    let text =
+        "import os\nMIDDLEWARE = ('a',)\nif os.environ.get('DEV'):\n    MIDDLEWARE += ['b']\n";
     let a = settings(text);
     assert_eq!(known(&a, "MIDDLEWARE"), PyValue::Tuple(strs(&["a"])));
     assert!(a.notes().iter().any(|n| n.message.contains("TypeError")), "{:?}", a.notes());
@@ -266,7 +311,10 @@ fn case_a5_insert_after_index_and_legacy_name() {
     let m = known(&a, "MIDDLEWARE");
     assert!(m.contains_str("whitenoise.middleware.WhiteNoiseMiddleware"));
     assert!(!m.contains_str("django.middleware.security.SecurityMiddleware"));
-    assert_eq!(m.items().map(|i| i[1].clone()), Some(s("whitenoise.middleware.WhiteNoiseMiddleware")));
+    assert_eq!(
+        m.items().map(|i| i[1].clone()),
+        Some(s("whitenoise.middleware.WhiteNoiseMiddleware"))
+    );
     assert!(a.notes().iter().any(|n| n.message.contains("MIDDLEWARE_CLASSES is ignored")));
     assert_eq!(a.files().len(), 4);
 }
@@ -293,7 +341,11 @@ fn case_a1_override_that_fails_to_import_applies_not_at_all() {
     let redirect = a.setting("SECURE_SSL_REDIRECT");
     assert_eq!(redirect.value, Value::Known(PyValue::Bool(true)));
     assert_eq!(redirect.assigned.expect("assigned").file, "/srv/app/myproject/settings/base.py");
-    let note = a.notes().iter().find(|n| n.message.contains("swallows")).expect("a note on the swallowed import");
+    let note = a
+        .notes()
+        .iter()
+        .find(|n| n.message.contains("swallows"))
+        .expect("a note on the swallowed import");
     assert!(note.message.contains("myproject_missing_helper"), "{}", note.message);
 }
 
@@ -301,7 +353,10 @@ fn case_a1_override_that_fails_to_import_applies_not_at_all() {
 fn an_optional_override_that_imports_applies() {
     let p = project(&[
         ("/srv/app/config/__init__.py", ""),
-        ("/srv/app/config/settings/__init__.py", "from .base import *\ntry:\n    from .local import *\nexcept ImportError:\n    pass\n"),
+        (
+            "/srv/app/config/settings/__init__.py",
+            "from .base import *\ntry:\n    from .local import *\nexcept ImportError:\n    pass\n",
+        ),
         ("/srv/app/config/settings/base.py", "DEBUG = False\n"),
         ("/srv/app/config/settings/local.py", "import os\nDEBUG = True\n"),
     ]);
@@ -313,7 +368,10 @@ fn an_optional_override_that_imports_applies() {
 #[test]
 fn a_missing_optional_override_is_skipped() {
     let p = project(&[
-        ("/srv/app/config/settings/__init__.py", "from config.settings.base import *\ntry:\n    from .local import *\nexcept ModuleNotFoundError:\n    pass\n"),
+        (
+            "/srv/app/config/settings/__init__.py",
+            "from config.settings.base import *\ntry:\n    from .local import *\nexcept ModuleNotFoundError:\n    pass\n",
+        ),
         ("/srv/app/config/settings/base.py", "DEBUG = False\n"),
     ]);
     let a = p.analyze("config.settings");
@@ -322,11 +380,18 @@ fn a_missing_optional_override_is_skipped() {
 
 #[test]
 fn os_environ_without_a_loaded_env_is_unknown() {
-    let a = settings("import os\nSECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nDEBUG = os.environ.get('DJANGO_DEBUG', 'False') == 'True'\n");
-    assert_eq!(unknown_reason(&a, "SECRET_KEY"), "reads DJANGO_SECRET_KEY from the environment, and no loaded .env sets it");
+    let a = settings(
+        "import os\nSECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nDEBUG = os.environ.get('DJANGO_DEBUG', 'False') == 'True'\n",
+    );
+    assert_eq!(
+        unknown_reason(&a, "SECRET_KEY"),
+        "reads DJANGO_SECRET_KEY from the environment, and no loaded .env sets it"
+    );
     let debug = a.setting("DEBUG");
     assert_eq!(debug.value, Value::Known(PyValue::Bool(false)));
-    assert!(debug.notes.iter().any(|n| n.contains("unless the process environment sets DJANGO_DEBUG")));
+    assert!(
+        debug.notes.iter().any(|n| n.contains("unless the process environment sets DJANGO_DEBUG"))
+    );
     assert!(a.setting("SECRET_KEY").secret);
 }
 
@@ -335,13 +400,19 @@ fn load_dotenv_with_a_path_supplies_values() {
     let settings_py = "import os\nfrom pathlib import Path\nfrom dotenv import load_dotenv\nBASE_DIR = Path(__file__).resolve().parent.parent\nload_dotenv(BASE_DIR / '.env')\nSECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nDEBUG = os.getenv('DJANGO_DEBUG', 'false').lower() in ('1', 'true')\nALLOWED_HOSTS = os.environ.get('ALLOWED_HOSTS', '').split(',')\n";
     let p = project(&[
         ("/srv/app/config/settings.py", settings_py),
-        ("/srv/app/.env", "DJANGO_SECRET_KEY='abc${X}def'\nexport DJANGO_DEBUG=True\nALLOWED_HOSTS=example.com,www.example.com\n"),
+        (
+            "/srv/app/.env",
+            "DJANGO_SECRET_KEY='abc${X}def'\nexport DJANGO_DEBUG=True\nALLOWED_HOSTS=example.com,www.example.com\n",
+        ),
     ]);
     let a = p.analyze("config.settings");
     assert_eq!(a.dotenv_files(), ["/srv/app/.env"]);
     assert_eq!(known(&a, "SECRET_KEY"), s("abcdef"));
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(true));
-    assert_eq!(known(&a, "ALLOWED_HOSTS"), PyValue::List(strs(&["example.com", "www.example.com"])));
+    assert_eq!(
+        known(&a, "ALLOWED_HOSTS"),
+        PyValue::List(strs(&["example.com", "www.example.com"]))
+    );
     let key = a.setting("SECRET_KEY");
     let env_line = key.related.iter().find(|l| l.file == "/srv/app/.env").expect("the .env line");
     assert_eq!(env_line.line, 1);
@@ -351,7 +422,10 @@ fn load_dotenv_with_a_path_supplies_values() {
 #[test]
 fn load_dotenv_without_a_path_walks_up_from_the_settings_file() {
     let p = project(&[
-        ("/srv/app/config/settings.py", "import os\nfrom dotenv import load_dotenv\nload_dotenv()\nDEBUG = os.environ.get('DEBUG') == '1'\n"),
+        (
+            "/srv/app/config/settings.py",
+            "import os\nfrom dotenv import load_dotenv\nload_dotenv()\nDEBUG = os.environ.get('DEBUG') == '1'\n",
+        ),
         ("/srv/app/.env", "DEBUG=1\n"),
     ]);
     let a = p.analyze("config.settings");
@@ -372,7 +446,10 @@ fn a_dotenv_the_settings_never_load_is_not_used() {
 #[test]
 fn env_file_is_the_whole_process_environment() {
     let p = project(&[
-        ("/srv/app/config/settings.py", "import os\nDEBUG = os.environ.get('DEBUG', '0') == '1'\nHOST = os.environ.get('HOST', 'x')\n"),
+        (
+            "/srv/app/config/settings.py",
+            "import os\nDEBUG = os.environ.get('DEBUG', '0') == '1'\nHOST = os.environ.get('HOST', 'x')\n",
+        ),
         ("/etc/app.env", "DEBUG=1\n"),
     ]);
     let a = p.try_analyze("config.settings", Some("/etc/app.env")).expect("analysis");
@@ -385,7 +462,8 @@ fn env_file_is_the_whole_process_environment() {
 fn case_a3_django_environ_call_forms() {
     let settings_py = "import environ\nenv = environ.Env(MYPROJECT_HSTS_PRELOAD=(bool, False))\nenviron.Env.read_env()\nDEBUG = env(\"MYPROJECT_DEBUG\", default=False)\nSECURE_SSL_REDIRECT = env.bool(\"MYPROJECT_SSL_REDIRECT\", default=True)\nSECURE_HSTS_PRELOAD = env(\"MYPROJECT_HSTS_PRELOAD\")\nSECRET_KEY = env(\"MYPROJECT_SECRET_KEY\", default=\"dev-only-placeholder\")\nHOSTS = env.list('HOSTS', default=[])\nN = env.int('N', default=5)\n";
     let dotenv = "MYPROJECT_DEBUG=False\nMYPROJECT_SSL_REDIRECT=enabled\nMYPROJECT_HSTS_PRELOAD=yes\nMYPROJECT_SECRET_KEY=$placeholder-not-a-real-key\nHOSTS=a.com,b.com\n";
-    let p = project(&[("/srv/app/config/settings.py", settings_py), ("/srv/app/config/.env", dotenv)]);
+    let p =
+        project(&[("/srv/app/config/settings.py", settings_py), ("/srv/app/config/.env", dotenv)]);
     let a = p.analyze("config.settings");
     assert_eq!(a.dotenv_files(), ["/srv/app/config/.env"]);
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(false));
@@ -418,7 +496,10 @@ fn case_a3_decouple_without_cast_keeps_the_string() {
 #[test]
 fn decouple_prefers_settings_ini() {
     let p = project(&[
-        ("/srv/app/config/settings.py", "from decouple import config\nDEBUG = config('DEBUG', cast=bool)\n"),
+        (
+            "/srv/app/config/settings.py",
+            "from decouple import config\nDEBUG = config('DEBUG', cast=bool)\n",
+        ),
         ("/srv/app/settings.ini", "[settings]\nDEBUG=True\n"),
         ("/srv/app/.env", "DEBUG=False\n"),
     ]);
@@ -429,7 +510,9 @@ fn decouple_prefers_settings_ini() {
 
 #[test]
 fn case_e6_literal_fallback_for_the_secret_key() {
-    let a = settings("import os\nSECRET_KEY = os.environ.get(\n    \"MYPROJECT_SECRET_KEY\",\n    \"placeholder-0123456789abcdefghijklmnopqrstuvwxyzABCD\",\n)\n");
+    let a = settings(
+        "import os\nSECRET_KEY = os.environ.get(\n    \"MYPROJECT_SECRET_KEY\",\n    \"placeholder-0123456789abcdefghijklmnopqrstuvwxyzABCD\",\n)\n",
+    );
     let key = a.setting("SECRET_KEY");
     assert!(key.secret);
     assert_eq!(known(&a, "SECRET_KEY").as_str().map(str::len), Some(52));
@@ -450,7 +533,10 @@ fn a_literal_secret_is_redacted_in_evidence() {
 #[test]
 fn paths_resolve_with_os_path() {
     let p = project(&[
-        ("/srv/app/config/settings.py", "import os\nfrom dotenv import load_dotenv\nBASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\nload_dotenv(os.path.join(BASE_DIR, '.env'))\nDEBUG = os.environ['DEBUG'] == 'yes'\nSTATIC_ROOT = os.path.join(BASE_DIR, 'static')\n"),
+        (
+            "/srv/app/config/settings.py",
+            "import os\nfrom dotenv import load_dotenv\nBASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\nload_dotenv(os.path.join(BASE_DIR, '.env'))\nDEBUG = os.environ['DEBUG'] == 'yes'\nSTATIC_ROOT = os.path.join(BASE_DIR, 'static')\n",
+        ),
         ("/srv/app/.env", "DEBUG=yes\n"),
     ]);
     let a = p.analyze("config.settings");
@@ -462,7 +548,10 @@ fn paths_resolve_with_os_path() {
 #[test]
 fn bool_of_a_string_is_true() {
     let p = project(&[
-        ("/srv/app/config/settings.py", "import os\nfrom dotenv import load_dotenv\nload_dotenv('/srv/app/.env')\nDEBUG = bool(os.environ['DEBUG'])\nN = int(os.environ['N'])\n"),
+        (
+            "/srv/app/config/settings.py",
+            "import os\nfrom dotenv import load_dotenv\nload_dotenv('/srv/app/.env')\nDEBUG = bool(os.environ['DEBUG'])\nN = int(os.environ['N'])\n",
+        ),
         ("/srv/app/.env", "DEBUG=False\nN= 42\n"),
     ]);
     let a = p.analyze("config.settings");
@@ -472,8 +561,10 @@ fn bool_of_a_string_is_true() {
 
 #[test]
 fn for_loops_over_known_lists_unroll() {
-    let a = settings("APPS = []\nfor app in ['a', 'b']:\n    APPS.append(app)\nimport os\nfor x in os.environ['X'].split(','):\n    APPS.append(x)\n");
-    assert!(unknown_reason(&a, "APPS").contains("X"));
+    let a = settings(
+        "APPS = []\nfor app in ['a', 'b']:\n    APPS.append(app)\nimport os\nfor x in os.environ['X'].split(','):\n    APPS.append(x)\n",
+    );
+    assert!(unknown_reason(&a, "APPS").contains('X'));
 }
 
 #[test]
@@ -497,7 +588,10 @@ fn star_import_cycles_end() {
 #[test]
 fn sys_path_inserts_extend_imports() {
     let p = project(&[
-        ("/srv/app/config/settings.py", "import sys\nsys.path.insert(0, '/srv/shared')\nfrom common_settings import *\n"),
+        (
+            "/srv/app/config/settings.py",
+            "import sys\nsys.path.insert(0, '/srv/shared')\nfrom common_settings import *\n",
+        ),
         ("/srv/shared/common_settings.py", "DEBUG = False\n"),
     ])
     .with_site_packages(&[]);
@@ -507,7 +601,9 @@ fn sys_path_inserts_extend_imports() {
 
 #[test]
 fn csp_constants_are_strings() {
-    let a = settings("from csp.constants import SELF, NONCE\nCONTENT_SECURITY_POLICY = {'DIRECTIVES': {'default-src': [SELF], 'script-src': [SELF, NONCE]}}\n");
+    let a = settings(
+        "from csp.constants import SELF, NONCE\nCONTENT_SECURITY_POLICY = {'DIRECTIVES': {'default-src': [SELF], 'script-src': [SELF, NONCE]}}\n",
+    );
     let policy = known(&a, "CONTENT_SECURITY_POLICY");
     let directives = policy.get("DIRECTIVES").expect("directives");
     assert_eq!(directives.get("default-src"), Some(&PyValue::List(strs(&["'self'"]))));

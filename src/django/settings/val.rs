@@ -45,9 +45,15 @@ pub(crate) enum Val {
     /// A python-decouple repository (`RepositoryEnv(path)`).
     DecoupleRepo(String, Dialect),
     /// python-decouple's `Csv(...)` cast.
-    Csv { item: Box<Val>, tuple: bool },
+    Csv {
+        item: Box<Val>,
+        tuple: bool,
+    },
     /// Real but not modelled: a callable, an object, a class.
-    Opaque { type_name: String, source: String },
+    Opaque {
+        type_name: String,
+        source: String,
+    },
     Unknown(String),
 }
 
@@ -68,8 +74,12 @@ impl Val {
     pub fn unknown_reason(&self) -> Option<&str> {
         match self {
             Val::Unknown(reason) => Some(reason),
-            Val::List(items) | Val::Tuple(items) | Val::Set(items) => items.iter().find_map(Val::unknown_reason),
-            Val::Dict(entries) => entries.iter().find_map(|(k, v)| k.unknown_reason().or_else(|| v.unknown_reason())),
+            Val::List(items) | Val::Tuple(items) | Val::Set(items) => {
+                items.iter().find_map(Val::unknown_reason)
+            }
+            Val::Dict(entries) => {
+                entries.iter().find_map(|(k, v)| k.unknown_reason().or_else(|| v.unknown_reason()))
+            }
             _ => None,
         }
     }
@@ -110,8 +120,7 @@ impl Val {
             Val::List(v) | Val::Tuple(v) | Val::Set(v) => !v.is_empty(),
             Val::Dict(d) => !d.is_empty(),
             Val::Timedelta(s) => *s != 0.0,
-            Val::Unknown(_) => return None,
-            Val::Opaque { .. } => return None,
+            Val::Unknown(_) | Val::Opaque { .. } => return None,
             _ => true,
         })
     }
@@ -131,8 +140,15 @@ impl Val {
     pub fn py_str(&self) -> Option<String> {
         match self {
             Val::Str(s) | Val::Path(s) | Val::EnvironPath(s) => Some(s.clone()),
-            Val::Unknown(_) | Val::Opaque { .. } | Val::Module(_) | Val::Builtin(_) | Val::Method(..) => None,
-            Val::Env(_) | Val::Decouple(_) | Val::DecoupleRepo(..) | Val::Csv { .. } => None,
+            Val::Unknown(_)
+            | Val::Opaque { .. }
+            | Val::Module(_)
+            | Val::Builtin(_)
+            | Val::Method(..)
+            | Val::Env(_)
+            | Val::Decouple(_)
+            | Val::DecoupleRepo(..)
+            | Val::Csv { .. } => None,
             other => to_py(other).ok().map(|v| match v {
                 PyValue::Float(f) => py_float(f),
                 v => v.to_string(),
@@ -162,18 +178,30 @@ pub(crate) fn to_py(val: &Val) -> Result<PyValue, String> {
         Val::List(v) => PyValue::List(seq(v)?),
         Val::Tuple(v) => PyValue::Tuple(seq(v)?),
         Val::Set(v) => PyValue::Set(seq(v)?),
-        Val::Dict(d) => PyValue::Dict(d.iter().map(|(k, v)| Ok((to_py(k)?, to_py(v)?))).collect::<Result<_, String>>()?),
+        Val::Dict(d) => PyValue::Dict(
+            d.iter().map(|(k, v)| Ok((to_py(k)?, to_py(v)?))).collect::<Result<_, String>>()?,
+        ),
         Val::Timedelta(s) => PyValue::Timedelta(*s),
-        Val::Path(p) => PyValue::Opaque { type_name: "PosixPath".to_owned(), source: format!("PosixPath('{p}')") },
-        Val::EnvironPath(p) => PyValue::Opaque { type_name: "Path".to_owned(), source: format!("<Path:{p}>") },
+        Val::Path(p) => PyValue::Opaque {
+            type_name: "PosixPath".to_owned(),
+            source: format!("PosixPath('{p}')"),
+        },
+        Val::EnvironPath(p) => {
+            PyValue::Opaque { type_name: "Path".to_owned(), source: format!("<Path:{p}>") }
+        }
         Val::Module(m) => PyValue::Opaque { type_name: "module".to_owned(), source: m.clone() },
         Val::Builtin(b) => PyValue::Opaque { type_name: "function".to_owned(), source: b.clone() },
         Val::Method(_, m) => PyValue::Opaque { type_name: "method".to_owned(), source: m.clone() },
-        Val::Env(_) => PyValue::Opaque { type_name: "Env".to_owned(), source: "environ.Env()".to_owned() },
-        Val::Decouple(_) | Val::DecoupleRepo(..) | Val::Csv { .. } => {
-            PyValue::Opaque { type_name: val.type_name().to_owned(), source: val.type_name().to_owned() }
+        Val::Env(_) => {
+            PyValue::Opaque { type_name: "Env".to_owned(), source: "environ.Env()".to_owned() }
         }
-        Val::Opaque { type_name, source } => PyValue::Opaque { type_name: type_name.clone(), source: source.clone() },
+        Val::Decouple(_) | Val::DecoupleRepo(..) | Val::Csv { .. } => PyValue::Opaque {
+            type_name: val.type_name().to_owned(),
+            source: val.type_name().to_owned(),
+        },
+        Val::Opaque { type_name, source } => {
+            PyValue::Opaque { type_name: type_name.clone(), source: source.clone() }
+        }
         Val::Unknown(reason) => return Err(reason.clone()),
     })
 }
