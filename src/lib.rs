@@ -7,6 +7,7 @@ pub mod django;
 pub mod engine;
 pub mod finding;
 pub mod layers;
+pub mod live;
 pub mod probe;
 pub mod redact;
 pub mod report;

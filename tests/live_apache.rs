@@ -1,0 +1,185 @@
+//! Live probes against a real Apache on loopback serving a real Django app
+//! (mod_wsgi, daemon mode), in the configuration Debian ships (plus the
+//! careless TLS settings) and hardened. Every probe must give the right
+//! verdict on both, and the TLS versions must match `openssl s_client`.
+
+#[path = "support/apache.rs"]
+mod apache;
+
+use apache::{Apache, Profile};
+use portcullis::checklist::LiveProbe;
+use portcullis::finding::Status;
+use portcullis::live::{self, LiveOptions, LiveReport, Prober, SiteTarget, TlsVersion};
+
+fn probe(server: &Apache) -> LiveReport {
+    let site = SiteTarget::from_url(&server.https_url())
+        .expect("the test URL parses")
+        .with_http(server.http_url().parse().expect("the http URL parses"));
+    let mut options = LiveOptions::new(vec![site]);
+    options.timeout = std::time::Duration::from_secs(10);
+    let prober = Prober::new(options).expect("the prober builds");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(prober.run())
+}
+
+fn header(name: &str, contains: Option<&str>) -> LiveProbe {
+    LiveProbe::Header {
+        header: name.to_owned(),
+        contains: contains.map(str::to_owned),
+        absent: false,
+    }
+}
+
+fn cookie(name: &str, http_only: bool) -> LiveProbe {
+    LiveProbe::Cookie {
+        cookie: name.to_owned(),
+        http_only,
+    }
+}
+
+/// Every live probe of the seed checklist, with a name for messages.
+fn all_probes() -> Vec<(&'static str, LiveProbe)> {
+    vec![
+        ("https-redirect", LiveProbe::HttpsRedirect),
+        ("hsts max-age", header("Strict-Transport-Security", Some("max-age="))),
+        ("hsts subdomains", header("Strict-Transport-Security", Some("includeSubDomains"))),
+        ("hsts preload", header("Strict-Transport-Security", Some("preload"))),
+        ("nosniff", header("X-Content-Type-Options", Some("nosniff"))),
+        ("frame options", header("X-Frame-Options", None)),
+        ("csp", header("Content-Security-Policy", Some("default-src"))),
+        ("session cookie", cookie("sessionid", true)),
+        ("csrf cookie", cookie("csrftoken", false)),
+        ("server banner", LiveProbe::ServerBanner),
+        ("no listing", LiveProbe::NoListing),
+        ("waf", LiveProbe::WafBlocks),
+        ("tls versions", LiveProbe::TlsVersions),
+        ("tls cipher", LiveProbe::TlsCipher),
+    ]
+}
+
+fn verdicts(report: &LiveReport) -> Vec<(&'static str, Status, String)> {
+    all_probes()
+        .into_iter()
+        .map(|(name, probe)| {
+            let verdict = live::judge(&probe, report);
+            (name, verdict.status, verdict.summary)
+        })
+        .collect()
+}
+
+/// `openssl s_client` at one version: the negotiated protocol, or None when
+/// the handshake failed ("New, (NONE), Cipher is (NONE)"). The protocol is
+/// read from the `Protocol :` line where there is one: the "New," line names
+/// the cipher's protocol family, not the version negotiated.
+fn s_client(port: u16, flag: &str, legacy: bool) -> Option<String> {
+    let mut command = std::process::Command::new("openssl");
+    command
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), flag])
+        .stdin(std::process::Stdio::null());
+    if legacy {
+        command.args(["-cipher", "DEFAULT:@SECLEVEL=0"]);
+    }
+    let output = command.output().expect("openssl runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let new_line = text.lines().find(|line| line.starts_with("New, "))?;
+    if new_line.starts_with("New, (NONE)") {
+        return None;
+    }
+    let protocol = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Protocol").map(|rest| rest.trim_start_matches([' ', ':'])))
+        .or_else(|| new_line.split(", ").nth(1))?;
+    Some(protocol.trim().to_owned())
+}
+
+fn assert_tls_matches_openssl(server: &Apache, report: &LiveReport) {
+    let tls = report.sites[0].tls.as_ref().expect("TLS was probed");
+    for (version, flag) in [
+        (TlsVersion::Tls10, "-tls1"),
+        (TlsVersion::Tls11, "-tls1_1"),
+        (TlsVersion::Tls12, "-tls1_2"),
+        (TlsVersion::Tls13, "-tls1_3"),
+    ] {
+        let ours = tls.version(version).expect("each version probed").accepted();
+        let theirs = s_client(server.https_port, flag, version.is_deprecated());
+        if let Some(protocol) = &theirs {
+            let wanted = match version {
+                TlsVersion::Tls10 => "TLSv1",
+                TlsVersion::Tls11 => "TLSv1.1",
+                TlsVersion::Tls12 => "TLSv1.2",
+                TlsVersion::Tls13 => "TLSv1.3",
+            };
+            assert_eq!(protocol, wanted, "openssl s_client {flag} negotiated another version");
+        }
+        assert_eq!(
+            ours,
+            theirs.is_some(),
+            "{version}: our probe says {:?}, openssl s_client says {theirs:?}",
+            tls.version(version)
+        );
+    }
+}
+
+#[test]
+fn insecure_as_shipped_fails_every_probe_but_the_django_defaults() {
+    let server = Apache::start(Profile::Insecure);
+    let report = probe(&server);
+    let got = verdicts(&report);
+    let expected = [
+        ("https-redirect", Status::Fail),
+        ("hsts max-age", Status::Fail),
+        ("hsts subdomains", Status::Fail),
+        ("hsts preload", Status::Fail),
+        ("nosniff", Status::Pass),
+        ("frame options", Status::Pass),
+        ("csp", Status::Fail),
+        ("session cookie", Status::Fail),
+        ("csrf cookie", Status::Fail),
+        ("server banner", Status::Fail),
+        ("no listing", Status::Fail),
+        ("waf", Status::Fail),
+        ("tls versions", Status::Fail),
+        ("tls cipher", Status::Fail),
+    ];
+    for ((name, status, summary), (want_name, want)) in got.iter().zip(expected) {
+        assert_eq!(*name, want_name);
+        assert_eq!(*status, want, "{name}: {summary}\nerror log:\n{}", server.error_log());
+    }
+    assert_tls_matches_openssl(&server, &report);
+
+    let certificate = live::judge_certificate(&report);
+    assert_eq!(certificate.status, Status::Fail, "{}", certificate.summary);
+    assert!(certificate.summary.contains("does not validate"), "{}", certificate.summary);
+}
+
+#[test]
+fn hardened_passes_every_probe() {
+    let server = Apache::start(Profile::Hardened);
+    let report = probe(&server);
+    for (name, status, summary) in verdicts(&report) {
+        assert_eq!(status, Status::Pass, "{name}: {summary}\nerror log:\n{}", server.error_log());
+    }
+    assert_tls_matches_openssl(&server, &report);
+}
+
+#[test]
+fn debian_default_tls_refuses_old_versions_on_the_wire_with_alert_80() {
+    let server = Apache::start(Profile::DebianTls);
+    let report = probe(&server);
+    let tls = report.sites[0].tls.as_ref().expect("TLS was probed");
+    for version in [TlsVersion::Tls10, TlsVersion::Tls11] {
+        let handshake = tls.version(version).expect("probed");
+        assert!(
+            matches!(handshake, live::Handshake::Refused { refusal } if refusal.alert() == Some(80)),
+            "{version}: {}",
+            handshake.describe()
+        );
+    }
+    let verdict = live::judge(&LiveProbe::TlsVersions, &report);
+    assert_eq!(verdict.status, Status::Pass, "{}", verdict.summary);
+    assert!(verdict.summary.contains("alert 80"), "{}", verdict.summary);
+    assert!(verdict.evidence.iter().any(|e| e.text.contains("configuration still allows them")));
+    assert_tls_matches_openssl(&server, &report);
+    let cipher = live::judge(&LiveProbe::TlsCipher, &report);
+    assert_eq!(cipher.status, Status::Fail, "HIGH:!aNULL allows CBC suites: {}", cipher.summary);
+}
