@@ -12,11 +12,16 @@ use portcullis::finding::Status;
 use portcullis::live::{self, LiveOptions, LiveReport, Prober, SiteTarget, TlsVersion};
 
 fn probe(server: &Apache) -> LiveReport {
+    probe_with(server, false)
+}
+
+fn probe_with(server: &Apache, evasive_burst: bool) -> LiveReport {
     let site = SiteTarget::from_url(&server.https_url())
         .expect("the test URL parses")
         .with_http(server.http_url().parse().expect("the http URL parses"));
     let mut options = LiveOptions::new(vec![site]);
     options.timeout = std::time::Duration::from_secs(10);
+    options.evasive_burst = evasive_burst;
     let prober = Prober::new(options).expect("the prober builds");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     runtime.block_on(prober.run())
@@ -62,6 +67,11 @@ fn verdicts(report: &LiveReport) -> Vec<(&'static str, Status, String)> {
         .into_iter()
         .map(|(name, probe)| {
             let verdict = live::judge(&probe, report);
+            // Shown with --nocapture: what an operator would read.
+            eprintln!("{name}: {} — {}", verdict.status, verdict.summary);
+            for evidence in &verdict.evidence {
+                eprintln!("    {} {}", evidence.place().unwrap_or_default(), evidence.text);
+            }
             (name, verdict.status, verdict.summary)
         })
         .collect()
@@ -160,12 +170,40 @@ fn hardened_passes_every_probe() {
         assert_eq!(status, Status::Pass, "{name}: {summary}\nerror log:\n{}", server.error_log());
     }
     assert_tls_matches_openssl(&server, &report);
+
+    // Concurrency: the longest chain to one URL is the three paced hits on
+    // "/" (http hop, https hop that doubles as the home page, WAF probe),
+    // two pacing intervals. Everything else runs beside it.
+    let site = &report.sites[0];
+    let mut exchanges: Vec<&live::Exchange> = vec![&site.home, &site.login, &site.not_found, &site.static_not_found, &site.waf];
+    exchanges.extend(&site.listings);
+    exchanges.extend(site.redirect.iter().flat_map(|c| c.hops.iter()));
+    let sum_ms: u64 = exchanges.iter().filter_map(|e| e.response()).map(|r| r.elapsed_ms).sum();
+    let pace_ms = u64::try_from(live::DEFAULT_PACE.as_millis()).expect("small");
+    let slowest_chain_ms = 2 * pace_ms;
+    eprintln!(
+        "live stage: {} ms in all; {} requests took {sum_ms} ms together; slowest chain ≥ {slowest_chain_ms} ms",
+        report.elapsed_ms,
+        exchanges.len()
+    );
+    assert!(
+        report.elapsed_ms < slowest_chain_ms + 1500,
+        "the live stage took {} ms, more than its slowest chain ({slowest_chain_ms} ms) plus slack",
+        report.elapsed_ms
+    );
 }
 
 #[test]
 fn debian_default_tls_refuses_old_versions_on_the_wire_with_alert_80() {
     let server = Apache::start(Profile::DebianTls);
-    let report = probe(&server);
+    // mod_evasive is loaded with Debian's defaults: the burst, sent after
+    // every other probe, must be blocked within a few requests.
+    let report = probe_with(&server, true);
+    let evasive = live::judge_evasive(&report).expect("a burst was sent");
+    assert_eq!(evasive.status, Status::Pass, "{}", evasive.summary);
+    let burst = report.sites[0].burst.as_ref().expect("burst report");
+    assert!(burst.sent <= live::MAX_BURST);
+    assert_eq!(burst.blocked_at.map(|(_, status)| status), Some(403), "{burst:?}");
     let tls = report.sites[0].tls.as_ref().expect("TLS was probed");
     for version in [TlsVersion::Tls10, TlsVersion::Tls11] {
         let handshake = tls.version(version).expect("probed");
