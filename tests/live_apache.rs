@@ -1,5 +1,5 @@
 //! Live probes against a real Apache on loopback serving a real Django app
-//! (mod_wsgi, daemon mode), in the configuration Debian ships (plus the
+//! (`mod_wsgi`, daemon mode), in the configuration Debian ships (plus the
 //! careless TLS settings) and hardened. Every probe must give the right
 //! verdict on both, and the TLS versions must match `openssl s_client`.
 
@@ -36,10 +36,7 @@ fn header(name: &str, contains: Option<&str>) -> LiveProbe {
 }
 
 fn cookie(name: &str, http_only: bool) -> LiveProbe {
-    LiveProbe::Cookie {
-        cookie: name.to_owned(),
-        http_only,
-    }
+    LiveProbe::Cookie { cookie: name.to_owned(), http_only }
 }
 
 /// Every live probe of the seed checklist, with a name for messages.
@@ -97,7 +94,9 @@ fn s_client(port: u16, flag: &str, legacy: bool) -> Option<String> {
     }
     let protocol = text
         .lines()
-        .find_map(|line| line.trim().strip_prefix("Protocol").map(|rest| rest.trim_start_matches([' ', ':'])))
+        .find_map(|line| {
+            line.trim().strip_prefix("Protocol").map(|rest| rest.trim_start_matches([' ', ':']))
+        })
         .or_else(|| new_line.split(", ").nth(1))?;
     Some(protocol.trim().to_owned())
 }
@@ -175,7 +174,8 @@ fn hardened_passes_every_probe() {
     // "/" (http hop, https hop that doubles as the home page, WAF probe),
     // two pacing intervals. Everything else runs beside it.
     let site = &report.sites[0];
-    let mut exchanges: Vec<&live::Exchange> = vec![&site.home, &site.login, &site.not_found, &site.static_not_found, &site.waf];
+    let mut exchanges: Vec<&live::Exchange> =
+        vec![&site.home, &site.login, &site.not_found, &site.static_not_found, &site.waf];
     exchanges.extend(&site.listings);
     exchanges.extend(site.redirect.iter().flat_map(|c| c.hops.iter()));
     let sum_ms: u64 = exchanges.iter().filter_map(|e| e.response()).map(|r| r.elapsed_ms).sum();

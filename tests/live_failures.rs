@@ -61,11 +61,7 @@ fn all_text(report: &LiveReport) -> String {
         LiveProbe::WafBlocks,
         LiveProbe::TlsVersions,
         LiveProbe::TlsCipher,
-        LiveProbe::Header {
-            header: "X-Evil".to_owned(),
-            contains: None,
-            absent: false,
-        },
+        LiveProbe::Header { header: "X-Evil".to_owned(), contains: None, absent: false },
     ];
     let mut text = String::new();
     for probe in &probes {
@@ -126,7 +122,8 @@ async fn a_server_that_never_answers_times_out() {
 
 #[tokio::test]
 async fn a_tls_port_that_speaks_plain_http_is_not_mistaken_for_tls() {
-    let port = serve(|_, _| b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
+    let port =
+        serve(|_, _| b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
     let report = run(options(&format!("https://127.0.0.1:{port}/"), None)).await;
     let verdict = live::judge(&LiveProbe::TlsVersions, &report);
     assert_ne!(verdict.status, Status::Pass, "{}", verdict.summary);
@@ -154,7 +151,11 @@ async fn redirect_loop_is_reported_with_its_path() {
     let verdict = live::judge(&LiveProbe::HttpsRedirect, &report);
     assert_eq!(verdict.status, Status::Fail, "{}", verdict.summary);
     assert!(verdict.summary.contains("redirect loop"), "{}", verdict.summary);
-    assert!(verdict.summary.contains("/a") && verdict.summary.contains("/b"), "{}", verdict.summary);
+    assert!(
+        verdict.summary.contains("/a") && verdict.summary.contains("/b"),
+        "{}",
+        verdict.summary
+    );
 }
 
 #[tokio::test]
@@ -180,7 +181,9 @@ async fn hostile_header_bytes_are_shown_escaped_never_raw() {
         if path.starts_with("/portcullis-missing") {
             answer.extend_from_slice(b"X-Evil: \x1b[31mred\x1b]0;owned\x07\r\n");
         } else {
-            answer.extend_from_slice(b"Server: Apache\xff\xfe (Debian)\r\nX-Evil: caf\xc3\xa9 \xff\r\n");
+            answer.extend_from_slice(
+                b"Server: Apache\xff\xfe (Debian)\r\nX-Evil: caf\xc3\xa9 \xff\r\n",
+            );
         }
         answer.extend_from_slice(b"\r\nhi");
         answer

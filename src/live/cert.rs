@@ -20,7 +20,7 @@ impl CertificateFacts {
         let tbs = tbs_fields(leaf)?;
         Some(CertificateFacts {
             subject_cn: tbs.subject.and_then(common_name),
-            not_after: tbs.not_after.and_then(parse_time),
+            not_after: tbs.not_after.as_ref().and_then(parse_time),
             chain_len: chain.len(),
         })
     }
@@ -49,9 +49,7 @@ fn element(data: &[u8]) -> Option<(Element<'_>, &[u8])> {
         if count == 0 || count > 4 || rest.len() < count {
             return None;
         }
-        let len = rest[..count]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let len = rest[..count].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         (len, &rest[count..])
     };
     if rest.len() < len {
@@ -86,8 +84,8 @@ fn tbs_fields(der: &[u8]) -> Option<TbsFields<'_>> {
     Some(TbsFields { not_after, subject })
 }
 
-/// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ).
-fn parse_time(time: Element<'_>) -> Option<jiff::Timestamp> {
+/// `UTCTime` (YYMMDDHHMMSSZ) or `GeneralizedTime` (YYYYMMDDHHMMSSZ).
+fn parse_time(time: &Element<'_>) -> Option<jiff::Timestamp> {
     let text = std::str::from_utf8(time.content).ok()?;
     let digits = text.strip_suffix('Z')?;
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -126,20 +124,14 @@ mod tests {
 
     #[test]
     fn both_time_forms_parse() {
-        let utc = Element {
-            tag: 0x17,
-            content: b"261231235959Z",
-        };
+        let utc = Element { tag: 0x17, content: b"261231235959Z" };
         assert_eq!(
-            parse_time(utc).map(|t| t.to_string()),
+            parse_time(&utc).map(|t| t.to_string()),
             Some("2026-12-31T23:59:59Z".to_owned())
         );
-        let generalized = Element {
-            tag: 0x18,
-            content: b"20510101000000Z",
-        };
+        let generalized = Element { tag: 0x18, content: b"20510101000000Z" };
         assert_eq!(
-            parse_time(generalized).map(|t| t.to_string()),
+            parse_time(&generalized).map(|t| t.to_string()),
             Some("2051-01-01T00:00:00Z".to_owned())
         );
     }

@@ -17,21 +17,10 @@ pub struct CipherSuite {
 
 impl CipherSuite {
     pub fn from_code(code: u16) -> CipherSuite {
-        KNOWN
-            .iter()
-            .find(|(known, _, _)| *known == code)
-            .map_or(
-                CipherSuite {
-                    code,
-                    iana: "unknown",
-                    openssl: "unknown",
-                },
-                |&(code, iana, openssl)| CipherSuite {
-                    code,
-                    iana,
-                    openssl,
-                },
-            )
+        KNOWN.iter().find(|(known, _, _)| *known == code).map_or(
+            CipherSuite { code, iana: "unknown", openssl: "unknown" },
+            |&(code, iana, openssl)| CipherSuite { code, iana, openssl },
+        )
     }
 
     /// True for the suites of Mozilla's intermediate profile (TLS 1.2 and 1.3).
@@ -198,7 +187,9 @@ mod tests {
     #[test]
     fn the_outside_offer_holds_nothing_mozilla_accepts() {
         let outside = outside_intermediate();
-        assert!(outside.iter().all(|code| !CipherSuite::from_code(*code).is_mozilla_intermediate()));
+        assert!(
+            outside.iter().all(|code| !CipherSuite::from_code(*code).is_mozilla_intermediate())
+        );
         assert!(outside.contains(&0xC014), "ECDHE-RSA-AES256-SHA is outside intermediate");
         assert_eq!(legacy_offer().len(), outside.len() + MOZILLA_INTERMEDIATE.len());
     }

@@ -41,10 +41,7 @@ pub struct Response {
 impl Response {
     /// Every value of a header, in the order received.
     pub fn all(&self, name: &str) -> Vec<&HeaderLine> {
-        self.headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case(name))
-            .collect()
+        self.headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)).collect()
     }
 
     pub fn first(&self, name: &str) -> Option<&HeaderLine> {
@@ -87,10 +84,7 @@ impl Exchange {
     }
 
     pub fn failed(url: &Url, error: NetError) -> Exchange {
-        Exchange {
-            url: url.to_string(),
-            outcome: Outcome::Failed { error },
-        }
+        Exchange { url: url.to_string(), outcome: Outcome::Failed { error } }
     }
 
     /// "200", "301 → https://…", or the error, for evidence.
@@ -127,10 +121,10 @@ pub enum ChainEnd {
     BadLocation { location: String },
 }
 
-/// Keeps every URL's hits at least `interval` apart, so that mod_evasive
+/// Keeps every URL's hits at least `interval` apart, so that `mod_evasive`
 /// (which blocks a client asking for one URI more than twice a second by
 /// default) never sees the probes as an attack. URLs differing only in
-/// scheme, port or query share a slot: mod_evasive counts by client and URI.
+/// scheme, port or query share a slot: `mod_evasive` counts by client and URI.
 pub struct Pacer {
     interval: Duration,
     next_slot: Mutex<HashMap<String, Instant>>,
@@ -138,10 +132,7 @@ pub struct Pacer {
 
 impl Pacer {
     pub fn new(interval: Duration) -> Self {
-        Pacer {
-            interval,
-            next_slot: Mutex::new(HashMap::new()),
-        }
+        Pacer { interval, next_slot: Mutex::new(HashMap::new()) }
     }
 
     /// Waits for this URL's turn.
@@ -163,14 +154,9 @@ pub async fn get(client: &reqwest::Client, url: &Url, timeout: Duration) -> Exch
     let started = Instant::now();
     let outcome = match client.get(url.clone()).send().await {
         Ok(response) => Outcome::Answered(read_response(response, started, timeout).await),
-        Err(error) => Outcome::Failed {
-            error: NetError::from_reqwest(&error, timeout),
-        },
+        Err(error) => Outcome::Failed { error: NetError::from_reqwest(&error, timeout) },
     };
-    Exchange {
-        url: url.to_string(),
-        outcome,
-    }
+    Exchange { url: url.to_string(), outcome }
 }
 
 async fn read_response(
@@ -185,11 +171,7 @@ async fn read_response(
         .map(|(name, value)| {
             let bytes = value.as_bytes();
             let value = escape_bytes(bytes);
-            HeaderLine {
-                name: name.as_str().to_owned(),
-                clean: value.as_bytes() == bytes,
-                value,
-            }
+            HeaderLine { name: name.as_str().to_owned(), clean: value.as_bytes() == bytes, value }
         })
         .collect();
 
@@ -237,30 +219,16 @@ pub async fn follow(
         hops.push(exchange);
 
         let Some(location) = location else {
-            return RedirectChain {
-                hops,
-                end: ChainEnd::Final,
-            };
+            return RedirectChain { hops, end: ChainEnd::Final };
         };
         let Ok(next) = url.join(&location) else {
-            return RedirectChain {
-                hops,
-                end: ChainEnd::BadLocation { location },
-            };
+            return RedirectChain { hops, end: ChainEnd::BadLocation { location } };
         };
         if hops.iter().any(|hop| hop.url == next.as_str()) {
-            return RedirectChain {
-                hops,
-                end: ChainEnd::Loop {
-                    to: next.to_string(),
-                },
-            };
+            return RedirectChain { hops, end: ChainEnd::Loop { to: next.to_string() } };
         }
         if hops.len() > MAX_HOPS {
-            return RedirectChain {
-                hops,
-                end: ChainEnd::TooLong,
-            };
+            return RedirectChain { hops, end: ChainEnd::TooLong };
         }
         url = next;
     }

@@ -33,16 +33,18 @@ impl Hsts {
             };
             let name = name.to_ascii_lowercase();
             if seen.contains(&name) {
-                hsts.problems
-                    .push(format!("the {name} directive appears twice, so browsers ignore the header"));
+                hsts.problems.push(format!(
+                    "the {name} directive appears twice, so browsers ignore the header"
+                ));
             }
             seen.push(name.clone());
             match (name.as_str(), argument) {
                 ("max-age", Some(argument)) => match argument.parse::<u64>() {
                     Ok(seconds) => hsts.max_age = Some(seconds),
-                    Err(_) => hsts
-                        .problems
-                        .push(format!("max-age={argument} is not a number of seconds")),
+                    Err(_) => {
+                        hsts.problems
+                            .push(format!("max-age={argument} is not a number of seconds"));
+                    }
                 },
                 ("max-age", None) => hsts.problems.push("max-age has no value".to_owned()),
                 ("includesubdomains", _) => hsts.include_subdomains = true,
@@ -51,8 +53,7 @@ impl Hsts {
             }
         }
         if hsts.max_age.is_none() && !hsts.problems.iter().any(|p| p.contains("max-age")) {
-            hsts.problems
-                .push("there is no max-age, which the header requires".to_owned());
+            hsts.problems.push("there is no max-age, which the header requires".to_owned());
         }
         hsts
     }
@@ -78,9 +79,7 @@ impl Hsts {
 }
 
 fn unquote(text: &str) -> &str {
-    text.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text)
+    text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text)
 }
 
 /// A Content-Security-Policy: directive names (lowercase) and their sources.
@@ -135,12 +134,8 @@ impl SetCookie {
         if name.is_empty() {
             return None;
         }
-        let mut cookie = SetCookie {
-            name: name.to_owned(),
-            secure: false,
-            http_only: false,
-            same_site: None,
-        };
+        let mut cookie =
+            SetCookie { name: name.to_owned(), secure: false, http_only: false, same_site: None };
         for attribute in parts {
             let (key, argument) = match attribute.split_once('=') {
                 Some((key, argument)) => (key.trim(), Some(argument.trim())),
@@ -206,7 +201,8 @@ mod tests {
 
     #[test]
     fn csp_directives_parse_and_the_first_of_a_repeat_wins() {
-        let csp = Csp::parse("Default-Src 'self'; script-src 'self' cdn.example.com; default-src *;");
+        let csp =
+            Csp::parse("Default-Src 'self'; script-src 'self' cdn.example.com; default-src *;");
         assert_eq!(csp.names(), vec!["default-src", "script-src"]);
         assert_eq!(csp.get("default-src"), Some(&["'self'".to_owned()][..]));
     }
@@ -223,7 +219,8 @@ mod tests {
 
     #[test]
     fn apache_signature_and_banner_are_recognised() {
-        let body = "<hr>\n<address>Apache/2.4.71 (Debian) Server at localhost Port 8443</address>\n";
+        let body =
+            "<hr>\n<address>Apache/2.4.71 (Debian) Server at localhost Port 8443</address>\n";
         assert_eq!(
             error_page_signature(body).as_deref(),
             Some("Apache/2.4.71 (Debian) Server at localhost Port 8443")

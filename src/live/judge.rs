@@ -53,11 +53,9 @@ impl LiveVerdict {
 pub fn judge(probe: &LiveProbe, report: &LiveReport) -> LiveVerdict {
     combine(report, |site| match probe {
         LiveProbe::HttpsRedirect => https_redirect(site),
-        LiveProbe::Header {
-            header,
-            contains,
-            absent,
-        } => header_probe(site, header, contains.as_deref(), *absent),
+        LiveProbe::Header { header, contains, absent } => {
+            header_probe(site, header, contains.as_deref(), *absent)
+        }
         LiveProbe::Cookie { cookie, http_only } => cookie_probe(site, cookie, *http_only),
         LiveProbe::ServerBanner => server_banner(site),
         LiveProbe::NoListing => no_listing(site),
@@ -73,13 +71,9 @@ pub fn judge_certificate(report: &LiveReport) -> LiveVerdict {
     combine(report, certificate)
 }
 
-/// The mod_evasive burst, when one was sent (`None` otherwise).
+/// The `mod_evasive` burst, when one was sent (`None` otherwise).
 pub fn judge_evasive(report: &LiveReport) -> Option<LiveVerdict> {
-    report
-        .sites
-        .iter()
-        .any(|site| site.burst.is_some())
-        .then(|| combine(report, evasive))
+    report.sites.iter().any(|site| site.burst.is_some()).then(|| combine(report, evasive))
 }
 
 fn combine(report: &LiveReport, judge_site: impl Fn(&SiteReport) -> LiveVerdict) -> LiveVerdict {
@@ -139,15 +133,9 @@ fn https_redirect(site: &SiteReport) -> LiveVerdict {
             "no http:// address is known for this site (give one to probe the redirect)",
         );
     };
-    let evidence: Vec<Evidence> = chain
-        .hops
-        .iter()
-        .map(|hop| Evidence::wire(&hop.url, hop.describe()))
-        .collect();
-    let with_chain = |verdict: LiveVerdict| LiveVerdict {
-        evidence: evidence.clone(),
-        ..verdict
-    };
+    let evidence: Vec<Evidence> =
+        chain.hops.iter().map(|hop| Evidence::wire(&hop.url, hop.describe())).collect();
+    let with_chain = |verdict: LiveVerdict| LiveVerdict { evidence: evidence.clone(), ..verdict };
     let Some(first) = chain.hops.first() else {
         return LiveVerdict::unknown("the http:// address was not asked");
     };
@@ -173,15 +161,12 @@ fn https_redirect(site: &SiteReport) -> LiveVerdict {
         }
         ChainEnd::Final => {}
     }
-    let first_response = match first.response() {
-        Some(response) => response,
-        None => {
-            return with_chain(LiveVerdict::unknown(format!(
-                "{} could not be asked: {}",
-                first.url,
-                first.describe()
-            )));
-        }
+    let Some(first_response) = first.response() else {
+        return with_chain(LiveVerdict::unknown(format!(
+            "{} could not be asked: {}",
+            first.url,
+            first.describe()
+        )));
     };
     if !first_response.is_redirect() {
         return with_chain(LiveVerdict::fail(format!(
@@ -189,11 +174,7 @@ fn https_redirect(site: &SiteReport) -> LiveVerdict {
             first.url, first_response.status
         )));
     }
-    let first_https = chain
-        .hops
-        .iter()
-        .skip(1)
-        .position(|hop| hop.url.starts_with("https://"));
+    let first_https = chain.hops.iter().skip(1).position(|hop| hop.url.starts_with("https://"));
     let last = chain.hops.last().unwrap_or(first);
     match first_https {
         Some(_) if last.url.starts_with("https://") => with_chain(LiveVerdict::pass(format!(
@@ -211,7 +192,12 @@ fn https_redirect(site: &SiteReport) -> LiveVerdict {
     }
 }
 
-fn header_probe(site: &SiteReport, header: &str, contains: Option<&str>, absent: bool) -> LiveVerdict {
+fn header_probe(
+    site: &SiteReport,
+    header: &str,
+    contains: Option<&str>,
+    absent: bool,
+) -> LiveVerdict {
     let page = match usable(&site.home, "home page") {
         Ok(page) => page,
         Err(verdict) => return verdict,
@@ -237,7 +223,11 @@ fn header_probe(site: &SiteReport, header: &str, contains: Option<&str>, absent:
         return if values.is_empty() {
             verdict(Status::Pass, format!("no {header} header on {url}"), &evidence)
         } else {
-            verdict(Status::Fail, format!("{url} sends {header}, which should be absent"), &evidence)
+            verdict(
+                Status::Fail,
+                format!("{url} sends {header}, which should be absent"),
+                &evidence,
+            )
         };
     }
     if values.is_empty() {
@@ -251,7 +241,9 @@ fn header_probe(site: &SiteReport, header: &str, contains: Option<&str>, absent:
                 ));
                 return verdict(
                     Status::Fail,
-                    format!("{url} sends the policy in report-only mode: browsers report violations but block nothing"),
+                    format!(
+                        "{url} sends the policy in report-only mode: browsers report violations but block nothing"
+                    ),
                     &evidence,
                 );
             }
@@ -299,17 +291,13 @@ fn header_probe(site: &SiteReport, header: &str, contains: Option<&str>, absent:
             if value.trim().eq_ignore_ascii_case("nosniff") {
                 (Status::Pass, "X-Content-Type-Options: nosniff".to_owned())
             } else {
-                (
-                    Status::Fail,
-                    format!("X-Content-Type-Options is {value:?}, not nosniff"),
-                )
+                (Status::Fail, format!("X-Content-Type-Options is {value:?}, not nosniff"))
             }
         }
         _ => match contains {
-            Some(wanted) if !value.to_ascii_lowercase().contains(&wanted.to_ascii_lowercase()) => (
-                Status::Fail,
-                format!("{header} is {value:?}, which lacks {wanted:?}"),
-            ),
+            Some(wanted) if !value.to_ascii_lowercase().contains(&wanted.to_ascii_lowercase()) => {
+                (Status::Fail, format!("{header} is {value:?}, which lacks {wanted:?}"))
+            }
             _ => (Status::Pass, format!("{header}: {value}")),
         },
     };
@@ -328,7 +316,8 @@ fn judge_hsts(value: &str, contains: Option<&str>) -> (Status, String) {
     if max_age == 0 {
         return (
             Status::Fail,
-            "Strict-Transport-Security has max-age=0, which tells browsers to forget HSTS".to_owned(),
+            "Strict-Transport-Security has max-age=0, which tells browsers to forget HSTS"
+                .to_owned(),
         );
     }
     let described = format!(
@@ -338,10 +327,7 @@ fn judge_hsts(value: &str, contains: Option<&str>) -> (Status, String) {
     );
     let wanted = contains.map(str::to_ascii_lowercase).unwrap_or_default();
     if wanted.starts_with("max-age") && max_age < HSTS_ONE_YEAR {
-        return (
-            Status::Fail,
-            format!("{described}: max-age is below one year ({HSTS_ONE_YEAR})"),
-        );
+        return (Status::Fail, format!("{described}: max-age is below one year ({HSTS_ONE_YEAR})"));
     }
     if wanted.contains("includesubdomains") && !hsts.include_subdomains {
         return (Status::Fail, format!("{described}: includeSubDomains is missing"));
@@ -440,25 +426,19 @@ fn cookie_probe(site: &SiteReport, name: &str, http_only: bool) -> LiveVerdict {
         ))
         .with(evidence)
     } else {
-        LiveVerdict::fail(format!(
-            "the {name} cookie is set without {}",
-            missing.join(" and ")
-        ))
-        .with(evidence)
+        LiveVerdict::fail(format!("the {name} cookie is set without {}", missing.join(" and ")))
+            .with(evidence)
     }
 }
 
 /// A Set-Cookie line with the cookie's value hidden: it may be a session.
 fn attributes_only(line: &str) -> String {
-    match line.split_once(';') {
-        Some((pair, attributes)) => {
-            let name = pair.split('=').next().unwrap_or_default();
-            format!("{name}=«hidden»;{attributes}")
-        }
-        None => {
-            let name = line.split('=').next().unwrap_or_default();
-            format!("{name}=«hidden»")
-        }
+    let (pair, attributes) = line.split_once(';').unwrap_or((line, ""));
+    let name = pair.split('=').next().unwrap_or_default();
+    if attributes.is_empty() {
+        format!("{name}=«hidden»")
+    } else {
+        format!("{name}=«hidden»;{attributes}")
     }
 }
 
@@ -499,7 +479,10 @@ fn server_banner(site: &SiteReport) -> LiveVerdict {
     let verdict = if problems.is_empty() {
         LiveVerdict::pass("the Server header and the error pages name nothing beyond \"Apache\"")
     } else {
-        LiveVerdict::fail(format!("the server reveals more than \"Apache\": {}", problems.join("; ")))
+        LiveVerdict::fail(format!(
+            "the server reveals more than \"Apache\": {}",
+            problems.join("; ")
+        ))
     };
     LiveVerdict { evidence, ..verdict }
 }
@@ -509,25 +492,18 @@ fn no_listing(site: &SiteReport) -> LiveVerdict {
     let mut unknown = Vec::new();
     let mut evidence = Vec::new();
     for exchange in &site.listings {
-        match exchange.response() {
-            Some(response) => {
-                let title = response
-                    .body
-                    .lines()
-                    .find(|line| line.contains("Index of"))
-                    .map(str::trim);
-                match title {
-                    Some(title) if response.status == 200 => {
-                        evidence.push(Evidence::wire(&exchange.url, format!("200, {title}")));
-                        listed.push(exchange.url.as_str());
-                    }
-                    _ => evidence.push(Evidence::wire(&exchange.url, exchange.describe())),
-                }
+        let Some(response) = exchange.response() else {
+            evidence.push(Evidence::wire(&exchange.url, exchange.describe()));
+            unknown.push(exchange.url.as_str());
+            continue;
+        };
+        let title = response.body.lines().find(|line| line.contains("Index of")).map(str::trim);
+        match title {
+            Some(title) if response.status == 200 => {
+                evidence.push(Evidence::wire(&exchange.url, format!("200, {title}")));
+                listed.push(exchange.url.as_str());
             }
-            None => {
-                evidence.push(Evidence::wire(&exchange.url, exchange.describe()));
-                unknown.push(exchange.url.as_str());
-            }
+            _ => evidence.push(Evidence::wire(&exchange.url, exchange.describe())),
         }
     }
     let verdict = if !listed.is_empty() {
@@ -537,11 +513,8 @@ fn no_listing(site: &SiteReport) -> LiveVerdict {
     } else if site.listings.is_empty() {
         LiveVerdict::unknown("no static or media URL is known for this site")
     } else {
-        let answers: Vec<String> = site
-            .listings
-            .iter()
-            .map(|e| format!("{} answers {}", e.url, e.describe()))
-            .collect();
+        let answers: Vec<String> =
+            site.listings.iter().map(|e| format!("{} answers {}", e.url, e.describe())).collect();
         LiveVerdict::pass(format!("no directory listing: {}", answers.join(", ")))
     };
     LiveVerdict { evidence, ..verdict }
@@ -554,7 +527,10 @@ fn waf_blocks(site: &SiteReport) -> LiveVerdict {
     };
     let evidence = vec![
         Evidence::wire(&site.home.url, format!("ordinary request: {}", site.home.describe())),
-        Evidence::wire(&site.waf.url, format!("request that looks like an attack: {}", site.waf.describe())),
+        Evidence::wire(
+            &site.waf.url,
+            format!("request that looks like an attack: {}", site.waf.describe()),
+        ),
     ];
     let verdict = match site.waf.response() {
         None => LiveVerdict::unknown(format!(
@@ -582,20 +558,16 @@ fn tls_versions(site: &SiteReport) -> LiveVerdict {
         .versions
         .iter()
         .map(|(version, handshake)| {
-            Evidence::wire(format!("tls://{}", tls.address), format!("{version}: {}", handshake.describe()))
+            Evidence::wire(
+                format!("tls://{}", tls.address),
+                format!("{version}: {}", handshake.describe()),
+            )
         })
         .collect();
-    let accepted: Vec<TlsVersion> = tls
-        .versions
-        .iter()
-        .filter(|(_, h)| h.accepted())
-        .map(|(v, _)| *v)
-        .collect();
-    let deprecated: Vec<&str> = accepted
-        .iter()
-        .filter(|v| v.is_deprecated())
-        .map(|v| v.name())
-        .collect();
+    let accepted: Vec<TlsVersion> =
+        tls.versions.iter().filter(|(_, h)| h.accepted()).map(|(v, _)| *v).collect();
+    let deprecated: Vec<&str> =
+        accepted.iter().filter(|v| v.is_deprecated()).map(|v| v.name()).collect();
     let failed: Vec<&str> = tls
         .versions
         .iter()
@@ -614,9 +586,8 @@ fn tls_versions(site: &SiteReport) -> LiveVerdict {
              turns them back on",
         ));
     }
-    let list = |versions: &[TlsVersion]| {
-        versions.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
-    };
+    let list =
+        |versions: &[TlsVersion]| versions.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ");
     let verdict = if !deprecated.is_empty() {
         LiveVerdict::fail(format!(
             "the server accepts {} (deprecated by RFC 8996); it accepts {}",
@@ -667,9 +638,11 @@ fn tls_cipher(site: &SiteReport) -> LiveVerdict {
                 "TLS 1.2 negotiates {cipher}, which is outside Mozilla's intermediate list"
             ))
         }
-        (Some(Handshake::Accepted { cipher }), Handshake::Refused { .. }) => LiveVerdict::pass(
-            format!("TLS 1.2 negotiates {cipher} and the server refuses every suite outside Mozilla's intermediate list"),
-        ),
+        (Some(Handshake::Accepted { cipher }), Handshake::Refused { .. }) => {
+            LiveVerdict::pass(format!(
+                "TLS 1.2 negotiates {cipher} and the server refuses every suite outside Mozilla's intermediate list"
+            ))
+        }
         (Some(Handshake::Refused { .. }), Handshake::Refused { .. }) => LiveVerdict::pass(
             "the server refuses TLS 1.2; TLS 1.3's suites are all in Mozilla's intermediate list",
         ),
@@ -703,9 +676,7 @@ fn certificate(site: &SiteReport) -> LiveVerdict {
                 "certificate for {}, {} in the chain, valid until {}",
                 facts.subject_cn.as_deref().unwrap_or("(no common name)"),
                 facts.chain_len,
-                facts
-                    .not_after
-                    .map_or_else(|| "an unreadable date".to_owned(), |t| t.to_string())
+                facts.not_after.map_or_else(|| "an unreadable date".to_owned(), |t| t.to_string())
             ),
         ));
     }
@@ -717,7 +688,9 @@ fn certificate(site: &SiteReport) -> LiveVerdict {
         _ => None,
     };
     let verdict = match (&site.certificate_problem, expiry, &site.unreachable) {
-        (_, _, Some(error)) => LiveVerdict::unknown(format!("the site could not be reached: {error}")),
+        (_, _, Some(error)) => {
+            LiveVerdict::unknown(format!("the site could not be reached: {error}"))
+        }
         (Some(reason), expiry, _) => LiveVerdict::fail(format!(
             "the certificate does not validate ({reason}){}; the other probes went on without validation",
             expiry.map(|e| format!(", and {e}")).unwrap_or_default()

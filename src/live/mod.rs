@@ -2,7 +2,7 @@
 //! finding can set what the configuration says beside what the wire says.
 //! Probes only read: GETs of a handful of URLs, TLS hellos that are never
 //! finished, and (only when asked, only on loopback) a short burst to see
-//! mod_evasive block. Different URLs go out concurrently; one URL is paced.
+//! `mod_evasive` block. Different URLs go out concurrently; one URL is paced.
 
 mod cert;
 mod ciphers;
@@ -30,10 +30,10 @@ pub use tls::{Handshake, Refusal, TlsVersion, alert_name};
 use fetch::Pacer;
 
 /// Hits to one URL are at least this far apart unless told otherwise:
-/// mod_evasive's default blocks a third hit on one URI within a second.
+/// `mod_evasive`'s default blocks a third hit on one URI within a second.
 pub const DEFAULT_PACE: Duration = Duration::from_millis(1100);
 
-/// The most requests a mod_evasive burst sends.
+/// The most requests a `mod_evasive` burst sends.
 pub const MAX_BURST: usize = 30;
 
 /// The harmless query string that the OWASP CRS blocks (the one its
@@ -76,16 +76,11 @@ impl SiteTarget {
             }
             "http" if parsed.port().is_none() => {
                 let mut https = parsed.clone();
-                https
-                    .set_scheme("https")
-                    .map_err(|()| LiveError::BadUrl {
-                        url: crate::redact::printable(url),
-                        reason: "cannot be turned into an https:// URL".to_owned(),
-                    })?;
-                Ok(SiteTarget {
-                    https,
-                    http: Some(parsed),
-                })
+                https.set_scheme("https").map_err(|()| LiveError::BadUrl {
+                    url: crate::redact::printable(url),
+                    reason: "cannot be turned into an https:// URL".to_owned(),
+                })?;
+                Ok(SiteTarget { https, http: Some(parsed) })
             }
             _ => Err(LiveError::BadUrl {
                 url: crate::redact::printable(url),
@@ -130,14 +125,8 @@ impl std::str::FromStr for ResolveOverride {
         }
         let port = port.parse().map_err(|_| bad("the port is not a number"))?;
         let addr = addr.trim_start_matches('[').trim_end_matches(']');
-        let addr = addr
-            .parse()
-            .map_err(|_| bad("the address is not an IP address"))?;
-        Ok(ResolveOverride {
-            host: host.to_ascii_lowercase(),
-            port,
-            addr,
-        })
+        let addr = addr.parse().map_err(|_| bad("the address is not an IP address"))?;
+        Ok(ResolveOverride { host: host.to_ascii_lowercase(), port, addr })
     }
 }
 
@@ -174,7 +163,7 @@ pub struct LiveOptions {
     pub paths: SitePaths,
     /// Probe TLS versions and ciphers with hand-written hellos.
     pub tls: bool,
-    /// Send a short burst to see mod_evasive block. Off by default, and only
+    /// Send a short burst to see `mod_evasive` block. Off by default, and only
     /// ever sent to a site that resolves to a loopback address.
     pub evasive_burst: bool,
 }
@@ -251,14 +240,11 @@ pub struct TlsReport {
 
 impl TlsReport {
     pub fn version(&self, version: TlsVersion) -> Option<&Handshake> {
-        self.versions
-            .iter()
-            .find(|(v, _)| *v == version)
-            .map(|(_, handshake)| handshake)
+        self.versions.iter().find(|(v, _)| *v == version).map(|(_, handshake)| handshake)
     }
 }
 
-/// The mod_evasive burst.
+/// The `mod_evasive` burst.
 #[derive(Debug, Clone, Serialize)]
 pub struct BurstReport {
     pub url: String,
@@ -284,12 +270,7 @@ impl Prober {
         let strict = build_client(&options, false)?;
         let lenient = build_client(&options, true)?;
         let pacer = Arc::new(Pacer::new(options.pace));
-        Ok(Prober {
-            options,
-            strict,
-            lenient,
-            pacer,
-        })
+        Ok(Prober { options, strict, lenient, pacer })
     }
 
     /// Probes every site, all at once; returns when the slowest is done.
@@ -319,24 +300,19 @@ impl Prober {
             certificate_problem = Some(reason.clone());
             not_found = fetch::get(&self.lenient, &not_found_url, timeout).await;
         }
-        let client = if certificate_problem.is_some() {
-            self.lenient.clone()
-        } else {
-            self.strict.clone()
-        };
+        let client =
+            if certificate_problem.is_some() { self.lenient.clone() } else { self.strict.clone() };
         let unreachable = match not_found.error() {
-            Some(error @ (NetError::Refused | NetError::Unreachable { .. } | NetError::Timeout { .. })) => {
-                Some(error.clone())
-            }
+            Some(
+                error @ (NetError::Refused
+                | NetError::Unreachable { .. }
+                | NetError::Timeout { .. }),
+            ) => Some(error.clone()),
             _ => None,
         };
 
         let client_for = |url: &Url| {
-            if url.scheme() == "https" {
-                client.clone()
-            } else {
-                self.strict.clone()
-            }
+            if url.scheme() == "https" { client.clone() } else { self.strict.clone() }
         };
         let redirect = async {
             match &site.http {
@@ -450,10 +426,7 @@ impl Prober {
                 let failed = Handshake::Failed { error };
                 return TlsReport {
                     address,
-                    versions: TlsVersion::ALL
-                        .iter()
-                        .map(|v| (*v, failed.clone()))
-                        .collect(),
+                    versions: TlsVersion::ALL.iter().map(|v| (*v, failed.clone())).collect(),
                     outside_intermediate: failed,
                     certificate: None,
                 };
@@ -494,7 +467,8 @@ impl Prober {
         if let Ok(ip) = bare.parse::<IpAddr>() {
             return Ok(SocketAddr::new(ip, port));
         }
-        let lookup = tokio::time::timeout(self.options.timeout, tokio::net::lookup_host((bare, port)));
+        let lookup =
+            tokio::time::timeout(self.options.timeout, tokio::net::lookup_host((bare, port)));
         match lookup.await {
             Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| NetError::Unreachable {
                 detail: format!("{} has no address", crate::redact::printable(bare)),
@@ -506,19 +480,14 @@ impl Prober {
                     crate::redact::printable(&error.to_string())
                 ),
             }),
-            Err(_) => Err(NetError::Timeout {
-                seconds: self.options.timeout.as_secs_f64(),
-            }),
+            Err(_) => Err(NetError::Timeout { seconds: self.options.timeout.as_secs_f64() }),
         }
     }
 
     fn override_for(&self, host: &str, port: u16) -> Option<IpAddr> {
         let host = host.to_ascii_lowercase();
         let same_host = || self.options.resolve.iter().filter(|o| o.host == host);
-        same_host()
-            .find(|o| o.port == port)
-            .or_else(|| same_host().next())
-            .map(|o| o.addr)
+        same_host().find(|o| o.port == port).or_else(|| same_host().next()).map(|o| o.addr)
     }
 
     /// Asks for the home page up to [`MAX_BURST`] times without pause and
@@ -526,12 +495,8 @@ impl Prober {
     async fn burst(&self, base: &Url, client: &reqwest::Client) -> BurstReport {
         let host = base.host_str().unwrap_or_default();
         let port = base.port_or_known_default().unwrap_or(443);
-        let mut report = BurstReport {
-            url: base.to_string(),
-            sent: 0,
-            blocked_at: None,
-            note: None,
-        };
+        let mut report =
+            BurstReport { url: base.to_string(), sent: 0, blocked_at: None, note: None };
         match self.socket_addr(host, port).await {
             Ok(addr) if addr.ip().is_loopback() => {}
             Ok(addr) => {
@@ -585,9 +550,7 @@ fn build_client(options: &LiveOptions, accept_invalid: bool) -> Result<reqwest::
             .collect();
         builder = builder.resolve_to_addrs(host, &addrs);
     }
-    builder
-        .build()
-        .map_err(|error| LiveError::Client(crate::redact::printable(&error.to_string())))
+    builder.build().map_err(|error| LiveError::Client(crate::redact::printable(&error.to_string())))
 }
 
 /// A URL on the same site, from an absolute path.
@@ -599,7 +562,7 @@ fn join(base: &Url, path: &str) -> Url {
 fn probe_tag() -> String {
     let mut bytes = [0u8; 4];
     let _ = getrandom::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    u32::from_be_bytes(bytes).to_string()
 }
 
 #[cfg(test)]

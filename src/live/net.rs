@@ -2,6 +2,8 @@
 //! probe meets becomes one of these, never a panic, and its text is safe to
 //! print: bytes from the peer are shown escaped.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 /// Why a request or a handshake got no usable answer.
@@ -11,15 +13,25 @@ pub enum NetError {
     /// Nothing listens on that port (the connection was refused).
     Refused,
     /// The name does not resolve, or no route leads to the address.
-    Unreachable { detail: String },
+    Unreachable {
+        detail: String,
+    },
     /// No answer within the time allowed.
-    Timeout { seconds: f64 },
+    Timeout {
+        seconds: f64,
+    },
     /// The certificate does not validate; the reason comes from the TLS library.
-    Certificate { reason: String },
+    Certificate {
+        reason: String,
+    },
     /// The peer answered with something that is not valid HTTP or TLS
     /// (a header with control characters, a stray protocol).
-    Protocol { detail: String },
-    Other { detail: String },
+    Protocol {
+        detail: String,
+    },
+    Other {
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for NetError {
@@ -43,14 +55,12 @@ impl NetError {
         match error.kind() {
             ErrorKind::ConnectionRefused => NetError::Refused,
             ErrorKind::TimedOut => NetError::Timeout { seconds: 0.0 },
-            ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable | ErrorKind::AddrNotAvailable => {
-                NetError::Unreachable {
-                    detail: crate::redact::printable(&error.to_string()),
-                }
+            ErrorKind::HostUnreachable
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::AddrNotAvailable => {
+                NetError::Unreachable { detail: crate::redact::printable(&error.to_string()) }
             }
-            _ => NetError::Other {
-                detail: crate::redact::printable(&error.to_string()),
-            },
+            _ => NetError::Other { detail: crate::redact::printable(&error.to_string()) },
         }
     }
 
@@ -58,9 +68,7 @@ impl NetError {
     /// the TLS library's complaint sits a few levels down.
     pub fn from_reqwest(error: &reqwest::Error, timeout: std::time::Duration) -> NetError {
         if error.is_timeout() {
-            return NetError::Timeout {
-                seconds: timeout.as_secs_f64(),
-            };
+            return NetError::Timeout { seconds: timeout.as_secs_f64() };
         }
         let mut messages = Vec::new();
         let mut io_kind = None;
@@ -89,9 +97,7 @@ impl NetError {
         match io_kind {
             Some(std::io::ErrorKind::ConnectionRefused) => return NetError::Refused,
             Some(std::io::ErrorKind::TimedOut) => {
-                return NetError::Timeout {
-                    seconds: timeout.as_secs_f64(),
-                };
+                return NetError::Timeout { seconds: timeout.as_secs_f64() };
             }
             _ => {}
         }
@@ -127,7 +133,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
         } else if byte == b'\\' {
             out.push_str("\\\\");
         } else {
-            out.push_str(&format!("\\x{byte:02x}"));
+            let _ = write!(out, "\\x{byte:02x}");
         }
     }
     out

@@ -1,8 +1,8 @@
-//! TLS handshakes written by hand: one ClientHello for one protocol version,
-//! and the server's first answer read back (its ServerHello, or an alert).
+//! TLS handshakes written by hand: one `ClientHello` for one protocol version,
+//! and the server's first answer read back (its `ServerHello`, or an alert).
 //! Nothing is encrypted and no key exchange is finished, so TLS 1.0 and 1.1
 //! can be probed whatever the local TLS library would allow. The probe never
-//! sends anything after the ClientHello.
+//! sends anything after the `ClientHello`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -28,12 +28,8 @@ pub enum TlsVersion {
 }
 
 impl TlsVersion {
-    pub const ALL: [TlsVersion; 4] = [
-        TlsVersion::Tls10,
-        TlsVersion::Tls11,
-        TlsVersion::Tls12,
-        TlsVersion::Tls13,
-    ];
+    pub const ALL: [TlsVersion; 4] =
+        [TlsVersion::Tls10, TlsVersion::Tls11, TlsVersion::Tls12, TlsVersion::Tls13];
 
     pub fn wire(self) -> u16 {
         match self {
@@ -65,11 +61,11 @@ impl std::fmt::Display for TlsVersion {
     }
 }
 
-/// How the server answered one ClientHello.
+/// How the server answered one `ClientHello`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Handshake {
-    /// A ServerHello for the version asked, with the suite the server chose.
+    /// A `ServerHello` for the version asked, with the suite the server chose.
     Accepted { cipher: CipherSuite },
     /// A fatal alert, another version than the one asked, or a closed connection.
     Refused { refusal: Refusal },
@@ -96,9 +92,13 @@ impl Handshake {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Refusal {
-    Alert { description: u8 },
-    /// The server answered with a ServerHello for another version.
-    OtherVersion { version: u16 },
+    Alert {
+        description: u8,
+    },
+    /// The server answered with a `ServerHello` for another version.
+    OtherVersion {
+        version: u16,
+    },
     /// The server closed the connection without a word.
     Closed,
 }
@@ -144,7 +144,7 @@ pub fn alert_name(description: u8) -> &'static str {
     }
 }
 
-/// The answer to one ClientHello, with the certificate chain when the
+/// The answer to one `ClientHello`, with the certificate chain when the
 /// server sent it in the clear (TLS 1.2 and older).
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -153,7 +153,7 @@ pub struct Answer {
     pub certificates: Vec<Vec<u8>>,
 }
 
-/// What to offer in one ClientHello.
+/// What to offer in one `ClientHello`.
 #[derive(Debug, Clone)]
 pub struct Offer {
     pub version: TlsVersion,
@@ -175,27 +175,21 @@ impl Offer {
     /// TLS 1.2 with only the suites outside Mozilla's intermediate list:
     /// accepted means the server takes a suite it should not.
     pub fn outside_intermediate() -> Offer {
-        Offer {
-            version: TlsVersion::Tls12,
-            ciphers: ciphers::outside_intermediate(),
-        }
+        Offer { version: TlsVersion::Tls12, ciphers: ciphers::outside_intermediate() }
     }
 }
 
-/// Sends one ClientHello to `addr` (naming `host` in SNI unless it is an IP
+/// Sends one `ClientHello` to `addr` (naming `host` in SNI unless it is an IP
 /// address) and reads the answer, all within `timeout`.
 pub async fn probe(addr: SocketAddr, host: &str, offer: &Offer, timeout: Duration) -> Answer {
     match tokio::time::timeout(timeout, exchange(addr, host, offer)).await {
         Ok(Ok(answer)) => answer,
-        Ok(Err(error)) => Answer {
-            handshake: Handshake::Failed { error },
-            certificates: Vec::new(),
-        },
+        Ok(Err(error)) => {
+            Answer { handshake: Handshake::Failed { error }, certificates: Vec::new() }
+        }
         Err(_) => Answer {
             handshake: Handshake::Failed {
-                error: NetError::Timeout {
-                    seconds: timeout.as_secs_f64(),
-                },
+                error: NetError::Timeout { seconds: timeout.as_secs_f64() },
             },
             certificates: Vec::new(),
         },
@@ -203,58 +197,43 @@ pub async fn probe(addr: SocketAddr, host: &str, offer: &Offer, timeout: Duratio
 }
 
 async fn exchange(addr: SocketAddr, host: &str, offer: &Offer) -> Result<Answer, NetError> {
-    let mut stream = TcpStream::connect(addr)
-        .await
-        .map_err(|error| NetError::from_io(&error))?;
+    let mut stream = TcpStream::connect(addr).await.map_err(|error| NetError::from_io(&error))?;
     let hello = client_hello(offer, host, &random_bytes());
-    stream
-        .write_all(&hello)
-        .await
-        .map_err(|error| NetError::from_io(&error))?;
+    stream.write_all(&hello).await.map_err(|error| NetError::from_io(&error))?;
 
     let mut reader = RecordReader::default();
-    let server_hello = loop {
-        match reader.next(&mut stream).await? {
-            Incoming::Alert(description) => {
-                return Ok(refused(Refusal::Alert { description }));
-            }
-            Incoming::Closed => return Ok(refused(Refusal::Closed)),
-            Incoming::Handshake(2, body) => break parse_server_hello(&body)?,
-            Incoming::Handshake(kind, _) => {
-                return Err(NetError::Protocol {
-                    detail: format!("the server's first handshake message was type {kind}, not a ServerHello"),
-                });
-            }
+    let server_hello = match reader.next(&mut stream).await? {
+        Incoming::Alert(description) => {
+            return Ok(refused(Refusal::Alert { description }));
+        }
+        Incoming::Closed => return Ok(refused(Refusal::Closed)),
+        Incoming::Handshake(2, body) => parse_server_hello(&body)?,
+        Incoming::Handshake(kind, _) => {
+            return Err(NetError::Protocol {
+                detail: format!(
+                    "the server's first handshake message was type {kind}, not a ServerHello"
+                ),
+            });
         }
     };
 
     if server_hello.version != offer.version.wire() {
-        return Ok(refused(Refusal::OtherVersion {
-            version: server_hello.version,
-        }));
+        return Ok(refused(Refusal::OtherVersion { version: server_hello.version }));
     }
-    let handshake = Handshake::Accepted {
-        cipher: CipherSuite::from_code(server_hello.cipher),
-    };
+    let handshake = Handshake::Accepted { cipher: CipherSuite::from_code(server_hello.cipher) };
     let certificates = if offer.version == TlsVersion::Tls13 {
         Vec::new()
     } else {
         read_certificates(&mut reader, &mut stream).await
     };
-    Ok(Answer {
-        handshake,
-        certificates,
-    })
+    Ok(Answer { handshake, certificates })
 }
 
 fn refused(refusal: Refusal) -> Answer {
-    Answer {
-        handshake: Handshake::Refused { refusal },
-        certificates: Vec::new(),
-    }
+    Answer { handshake: Handshake::Refused { refusal }, certificates: Vec::new() }
 }
 
-/// After a TLS 1.2 ServerHello the Certificate message follows in the clear.
+/// After a TLS 1.2 `ServerHello` the Certificate message follows in the clear.
 /// A failure here loses only the chain, never the verdict on the version.
 async fn read_certificates(reader: &mut RecordReader, stream: &mut TcpStream) -> Vec<Vec<u8>> {
     for _ in 0..8 {
@@ -281,9 +260,9 @@ fn random_bytes() -> [u8; 96] {
     bytes
 }
 
-/// Builds the ClientHello record. `random` supplies the client random, the
+/// Builds the `ClientHello` record. `random` supplies the client random, the
 /// session id and the x25519 key share (any 32 bytes will do to read a
-/// ServerHello: the handshake is never finished).
+/// `ServerHello`: the handshake is never finished).
 pub fn client_hello(offer: &Offer, host: &str, random: &[u8; 96]) -> Vec<u8> {
     let is_tls13 = offer.version == TlsVersion::Tls13;
     let mut body = Vec::with_capacity(512);
@@ -313,19 +292,15 @@ pub fn client_hello(offer: &Offer, host: &str, random: &[u8; 96]) -> Vec<u8> {
         push_extension(&mut extensions, 0, &list);
     }
     // supported_groups: x25519, secp256r1, secp384r1, secp521r1, ffdhe2048.
-    let groups: Vec<u8> = [0x001Du16, 0x0017, 0x0018, 0x0019, 0x0100]
-        .iter()
-        .flat_map(|g| g.to_be_bytes())
-        .collect();
+    let groups: Vec<u8> =
+        [0x001Du16, 0x0017, 0x0018, 0x0019, 0x0100].iter().flat_map(|g| g.to_be_bytes()).collect();
     push_extension(&mut extensions, 10, &prefixed_u16(&groups));
     push_extension(&mut extensions, 11, &[1, 0]); // ec_point_formats: uncompressed
-    let signatures: Vec<u8> = [
-        0x0403u16, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203,
-        0x0201,
-    ]
-    .iter()
-    .flat_map(|s| s.to_be_bytes())
-    .collect();
+    let signatures: Vec<u8> =
+        [0x0403u16, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201]
+            .iter()
+            .flat_map(|s| s.to_be_bytes())
+            .collect();
     push_extension(&mut extensions, 13, &prefixed_u16(&signatures));
     if is_tls13 {
         push_extension(&mut extensions, 43, &[2, 0x03, 0x04]); // supported_versions
@@ -424,7 +399,9 @@ impl RecordReader {
                 22 => self.handshake.extend_from_slice(&payload),
                 _ => {
                     return Err(NetError::Protocol {
-                        detail: format!("unexpected TLS record of type {kind} during the handshake"),
+                        detail: format!(
+                            "unexpected TLS record of type {kind} during the handshake"
+                        ),
                     });
                 }
             }
@@ -459,15 +436,14 @@ fn is_closed(error: &std::io::Error) -> bool {
 
 #[derive(Debug, PartialEq, Eq)]
 struct ServerHello {
-    /// The negotiated version: supported_versions when present, else legacy_version.
+    /// The negotiated version: `supported_versions` when present, else `legacy_version`.
     version: u16,
     cipher: u16,
 }
 
 fn parse_server_hello(body: &[u8]) -> Result<ServerHello, NetError> {
-    let malformed = || NetError::Protocol {
-        detail: "the server sent a malformed ServerHello".to_owned(),
-    };
+    let malformed =
+        || NetError::Protocol { detail: "the server sent a malformed ServerHello".to_owned() };
     let mut cursor = Cursor::new(body);
     let legacy = cursor.u16().ok_or_else(malformed)?;
     // The random tells a HelloRetryRequest apart; either way the server
@@ -538,8 +514,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn u24(&mut self) -> Option<usize> {
-        self.take(3)
-            .map(|b| usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
+        self.take(3).map(|b| usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
     }
 }
 
@@ -565,7 +540,10 @@ mod tests {
         let hello = client_hello(&Offer::for_version(TlsVersion::Tls10), "127.0.0.1", &[0; 96]);
         assert_eq!(&hello[9..11], &[3, 1]);
         assert!(!hello.windows(9).any(|w| w == b"127.0.0.1"));
-        assert!(!hello.windows(2).any(|w| w == [0, 43]) || !hello.windows(5).any(|w| w == [0, 43, 0, 3, 2]));
+        assert!(
+            !hello.windows(2).any(|w| w == [0, 43])
+                || !hello.windows(5).any(|w| w == [0, 43, 0, 3, 2])
+        );
     }
 
     #[test]

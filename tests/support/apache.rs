@@ -1,5 +1,5 @@
 //! A real Debian Apache of the test's own, on free loopback ports, serving a
-//! tiny Django project through mod_wsgi (daemon mode) with a self-signed
+//! tiny Django project through `mod_wsgi` (daemon mode) with a self-signed
 //! certificate. The Debian configuration tree is copied to a temporary
 //! directory and changed there; the system's own Apache is never touched.
 //! The server is stopped (SIGTERM to the PID in its pid file) when the
@@ -9,10 +9,11 @@
 //! libapache2-mod-evasive libapache2-mod-wsgi-py3 python3-venv openssl`.
 //! The Django virtualenv is `$PORTCULLIS_SITE_VENV` when set, else one made
 //! once under `target/portcullis-site/venv` from /usr/bin/python3 (the
-//! Python mod_wsgi embeds) with `pip install "django<6"`.
+//! Python `mod_wsgi` embeds) with `pip install "django<6"`.
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -28,8 +29,8 @@ pub const INSTALL_HINT: &str = "install the test dependencies: apt-get update &&
 pub enum Profile {
     /// Debian as shipped, plus what careless setups add: `SSLProtocol all`
     /// with `SSLCipherSuite DEFAULT:@SECLEVEL=0` (TLS 1.0 and 1.1 really
-    /// accepted), ServerTokens OS, ServerSignature On, listings on static and
-    /// media, no HSTS, ModSecurity loaded with its engine off, plain HTTP
+    /// accepted), `ServerTokens OS`, `ServerSignature On`, listings on static and
+    /// media, no HSTS, `ModSecurity` loaded with its engine off, plain HTTP
     /// serving the app.
     Insecure,
     /// Like `Insecure`, but the TLS settings are Debian 12's own
@@ -37,7 +38,7 @@ pub enum Profile {
     /// and 1.1 on the wire with alert 80 although the configuration allows them.
     DebianTls,
     /// Mozilla intermediate TLS, HSTS with preload, secure cookies, a CSP,
-    /// ServerTokens Prod, ServerSignature Off, no listings, ModSecurity On
+    /// `ServerTokens Prod`, `ServerSignature Off`, no listings, `ModSecurity` On
     /// with the CRS, and HTTP redirected to HTTPS.
     Hardened,
 }
@@ -92,14 +93,7 @@ impl Apache {
         let root = dir.path().to_path_buf();
         // Apache's children and the WSGI daemon run as www-data.
         set_mode(&root, 0o755);
-        let http_port = free_port();
-        let https_port = free_port();
-        let apache = Apache {
-            dir,
-            http_port,
-            https_port,
-            profile,
-        };
+        let apache = Apache { dir, http_port: free_port(), https_port: free_port(), profile };
 
         apache.write_config(&venv);
         write_django_project(&root.join("project"), profile);
@@ -173,18 +167,16 @@ impl Apache {
 
         // envvars: everything the server writes goes to the temporary directory.
         let mut envvars = fs::read_to_string(conf.join("envvars")).expect("envvars");
-        envvars.push_str(&format!(
+        let _ = write!(
+            envvars,
             "\nexport APACHE_PID_FILE={r}/run/apache2.pid\nexport APACHE_RUN_DIR={r}/run\n\
              export APACHE_LOCK_DIR={r}/lock\nexport APACHE_LOG_DIR={r}/log\n",
             r = root.display()
-        ));
+        );
         fs::write(conf.join("envvars"), envvars).expect("envvars written");
         fs::write(
             conf.join("ports.conf"),
-            format!(
-                "Listen 127.0.0.1:{}\nListen 127.0.0.1:{}\n",
-                self.http_port, self.https_port
-            ),
+            format!("Listen 127.0.0.1:{}\nListen 127.0.0.1:{}\n", self.http_port, self.https_port),
         )
         .expect("ports.conf written");
 
@@ -206,7 +198,8 @@ impl Apache {
         }
         // ModSecurity: the packaged include chain, with our own engine file.
         let hardened = self.profile == Profile::Hardened;
-        let mut security2 = format!("<IfModule security2_module>\n    SecDataDir {}/modsec\n", root.display());
+        let mut security2 =
+            format!("<IfModule security2_module>\n    SecDataDir {}/modsec\n", root.display());
         if hardened {
             let recommended = fs::read_to_string("/etc/modsecurity/modsecurity.conf-recommended")
                 .unwrap_or_else(|e| panic!("modsecurity.conf-recommended: {e}; {INSTALL_HINT}"));
@@ -220,7 +213,7 @@ impl Apache {
             fs::write(root.join("modsec/modsecurity.conf"), engine).expect("modsecurity.conf");
             fs::copy("/etc/modsecurity/unicode.mapping", root.join("modsec/unicode.mapping"))
                 .expect("unicode.mapping copied");
-            security2.push_str(&format!("    Include {}/modsec/modsecurity.conf\n", root.display()));
+            let _ = writeln!(security2, "    Include {}/modsec/modsecurity.conf", root.display());
         }
         security2.push_str("    IncludeOptional /usr/share/modsecurity-crs/*.load\n</IfModule>\n");
         fs::remove_file(enabled.join("security2.conf")).ok();
@@ -230,7 +223,8 @@ impl Apache {
         let sites = conf.join("sites-enabled");
         fs::remove_dir_all(&sites).expect("sites-enabled cleared");
         fs::create_dir_all(&sites).expect("sites-enabled made");
-        fs::write(sites.join("portcullis-test.conf"), self.site_config(venv)).expect("site written");
+        fs::write(sites.join("portcullis-test.conf"), self.site_config(venv))
+            .expect("site written");
 
         if hardened {
             fs::write(
@@ -333,12 +327,7 @@ fn set_mode(path: &Path, mode: u32) {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .expect("cp runs");
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().expect("cp runs");
     assert!(status.success(), "copying {} failed: {INSTALL_HINT}", from.display());
 }
 
@@ -455,6 +444,5 @@ pub fn site_venv() -> PathBuf {
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from)
 }
