@@ -732,3 +732,173 @@ fn evasive(site: &SiteReport) -> LiveVerdict {
     };
     LiveVerdict { evidence, ..verdict }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::fetch::{HeaderLine, Outcome};
+
+    fn page(url: &str, status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
+        Exchange {
+            url: url.to_owned(),
+            outcome: Outcome::Answered(Response {
+                status,
+                headers: headers
+                    .iter()
+                    .map(|(name, value)| HeaderLine {
+                        name: name.to_ascii_lowercase(),
+                        value: (*value).to_owned(),
+                        clean: true,
+                    })
+                    .collect(),
+                body: body.to_owned(),
+                elapsed_ms: 1,
+            }),
+        }
+    }
+
+    fn report_with_home(status: u16, headers: &[(&str, &str)]) -> LiveReport {
+        let home = page("https://example.com/", status, headers, "");
+        let other = page("https://example.com/x", 404, &[], "");
+        LiveReport {
+            sites: vec![SiteReport {
+                site: "https://example.com/".to_owned(),
+                certificate_problem: None,
+                unreachable: None,
+                redirect: None,
+                home: home.clone(),
+                login: other.clone(),
+                not_found: other.clone(),
+                static_not_found: other.clone(),
+                listings: vec![other.clone()],
+                waf: home,
+                tls: None,
+                burst: None,
+            }],
+            elapsed_ms: 1,
+        }
+    }
+
+    fn header(name: &str, contains: Option<&str>) -> LiveProbe {
+        LiveProbe::Header {
+            header: name.to_owned(),
+            contains: contains.map(str::to_owned),
+            absent: false,
+        }
+    }
+
+    #[test]
+    fn two_hsts_headers_with_different_values_fail() {
+        // Django and Apache both set it (case B3): browsers honour only the first.
+        let report = report_with_home(
+            200,
+            &[
+                ("Strict-Transport-Security", "max-age=86400; preload"),
+                ("Strict-Transport-Security", "Max-Age=63072000; includesubdomains"),
+            ],
+        );
+        let verdict = judge(&header("Strict-Transport-Security", Some("max-age=")), &report);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.summary.contains("2 times with different values"), "{}", verdict.summary);
+    }
+
+    #[test]
+    fn the_same_header_twice_with_one_value_passes_with_a_note() {
+        let report = report_with_home(
+            200,
+            &[("X-Content-Type-Options", "nosniff"), ("X-Content-Type-Options", "nosniff")],
+        );
+        let verdict = judge(&header("X-Content-Type-Options", Some("nosniff")), &report);
+        assert_eq!(verdict.status, Status::Pass);
+        assert!(verdict.evidence.iter().any(|e| e.text.contains("two layers")));
+    }
+
+    #[test]
+    fn hsts_below_a_year_fails_the_max_age_probe_and_preload_lists_its_gaps() {
+        let report =
+            report_with_home(200, &[("Strict-Transport-Security", "max-age=3600; preload")]);
+        let max_age = judge(&header("Strict-Transport-Security", Some("max-age=")), &report);
+        assert_eq!(max_age.status, Status::Fail);
+        assert!(max_age.summary.contains("below one year"), "{}", max_age.summary);
+        let preload = judge(&header("Strict-Transport-Security", Some("preload")), &report);
+        assert_eq!(preload.status, Status::Fail);
+        assert!(preload.summary.contains("includeSubDomains is missing"), "{}", preload.summary);
+    }
+
+    #[test]
+    fn hsts_with_max_age_zero_fails() {
+        let report = report_with_home(200, &[("Strict-Transport-Security", "max-age=0")]);
+        let verdict = judge(&header("Strict-Transport-Security", None), &report);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.summary.contains("forget"), "{}", verdict.summary);
+    }
+
+    #[test]
+    fn report_only_csp_is_not_enforcement() {
+        let report =
+            report_with_home(200, &[("Content-Security-Policy-Report-Only", "default-src 'self'")]);
+        let verdict = judge(&header("Content-Security-Policy", Some("default-src")), &report);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.summary.contains("report-only"), "{}", verdict.summary);
+    }
+
+    #[test]
+    fn csp_without_the_asked_directive_fails() {
+        let report =
+            report_with_home(200, &[("Content-Security-Policy", "frame-ancestors 'none'")]);
+        let verdict = judge(&header("Content-Security-Policy", Some("default-src")), &report);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.summary.contains("no default-src"), "{}", verdict.summary);
+    }
+
+    #[test]
+    fn frame_options_allow_from_fails() {
+        let report =
+            report_with_home(200, &[("X-Frame-Options", "ALLOW-FROM https://example.org")]);
+        let verdict = judge(&header("X-Frame-Options", None), &report);
+        assert_eq!(verdict.status, Status::Fail);
+    }
+
+    #[test]
+    fn an_absent_header_passes_when_absence_is_asked() {
+        let report = report_with_home(200, &[("Server", "Apache")]);
+        let probe =
+            LiveProbe::Header { header: "X-Powered-By".to_owned(), contains: None, absent: true };
+        assert_eq!(judge(&probe, &report).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_403_on_the_home_page_is_unknown_not_a_verdict() {
+        let report = report_with_home(403, &[]);
+        let verdict = judge(&header("X-Frame-Options", None), &report);
+        assert_eq!(verdict.status, Status::Unknown);
+        assert!(verdict.summary.contains("mod_evasive"), "{}", verdict.summary);
+        assert_eq!(judge(&LiveProbe::WafBlocks, &report).status, Status::Unknown);
+    }
+
+    #[test]
+    fn a_cookie_no_page_set_is_unknown_with_the_reason() {
+        let report = report_with_home(200, &[]);
+        let probe = LiveProbe::Cookie { cookie: "sessionid".to_owned(), http_only: true };
+        let verdict = judge(&probe, &report);
+        assert_eq!(verdict.status, Status::Unknown);
+        assert!(verdict.summary.contains("after a login"), "{}", verdict.summary);
+    }
+
+    #[test]
+    fn cookie_values_never_reach_the_evidence() {
+        let report =
+            report_with_home(200, &[("Set-Cookie", "sessionid=s3cr3tvalue; HttpOnly; Path=/")]);
+        let probe = LiveProbe::Cookie { cookie: "sessionid".to_owned(), http_only: true };
+        let verdict = judge(&probe, &report);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.evidence.iter().all(|e| !e.text.contains("s3cr3t")));
+    }
+
+    #[test]
+    fn no_site_is_unknown() {
+        let report = LiveReport { sites: Vec::new(), elapsed_ms: 0 };
+        assert_eq!(judge(&LiveProbe::NoListing, &report).status, Status::Unknown);
+        assert!(judge_evasive(&report).is_none());
+    }
+}
