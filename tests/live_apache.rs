@@ -156,9 +156,17 @@ fn insecure_as_shipped_fails_every_probe_but_the_django_defaults() {
     }
     assert_tls_matches_openssl(&server, &report);
 
+    // The self-signed certificate: read from the TLS 1.2 handshake, made
+    // by the helper with `-days 30`.
     let certificate = live::judge_certificate(&report);
+    eprintln!("certificate: {} — {}", certificate.status, certificate.summary);
     assert_eq!(certificate.status, Status::Fail, "{}", certificate.summary);
     assert!(certificate.summary.contains("does not validate"), "{}", certificate.summary);
+    let facts = report.sites[0].certificate.as_ref().expect("the certificate was read");
+    assert_eq!(facts.subject_cn.as_deref(), Some("localhost"));
+    assert_eq!(facts.chain_len, 1);
+    let days = facts.days_left(jiff::Timestamp::now()).expect("an expiry date");
+    assert!((28..=30).contains(&days), "{days} days left");
 }
 
 #[test]

@@ -36,6 +36,9 @@ pub struct Response {
     #[serde(skip)]
     pub body: String,
     pub elapsed_ms: u64,
+    /// The server's leaf certificate (DER), for HTTPS.
+    #[serde(skip)]
+    pub peer_certificate: Option<Vec<u8>>,
 }
 
 impl Response {
@@ -165,6 +168,11 @@ async fn read_response(
     timeout: Duration,
 ) -> Response {
     let status = response.status().as_u16();
+    let peer_certificate = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .map(<[u8]>::to_vec);
     let headers = response
         .headers()
         .iter()
@@ -193,6 +201,7 @@ async fn read_response(
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        peer_certificate,
     }
 }
 

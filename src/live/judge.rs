@@ -667,7 +667,7 @@ const EXPIRY_WARNING_DAYS: i64 = 14;
 
 fn certificate(site: &SiteReport) -> LiveVerdict {
     let mut evidence = Vec::new();
-    let facts = site.tls.as_ref().and_then(|tls| tls.certificate.as_ref());
+    let facts = site.certificate.as_ref();
     let days_left = facts.and_then(|f| f.days_left(jiff::Timestamp::now()));
     if let Some(facts) = facts {
         evidence.push(Evidence::wire(
@@ -753,6 +753,7 @@ mod tests {
                     .collect(),
                 body: body.to_owned(),
                 elapsed_ms: 1,
+                peer_certificate: None,
             }),
         }
     }
@@ -773,6 +774,7 @@ mod tests {
                 listings: vec![other.clone()],
                 waf: home,
                 tls: None,
+                certificate: None,
                 burst: None,
             }],
             elapsed_ms: 1,

@@ -223,6 +223,10 @@ pub struct SiteReport {
     /// The home page with [`WAF_QUERY`].
     pub waf: Exchange,
     pub tls: Option<TlsReport>,
+    /// The leaf certificate: from the TLS 1.2 handshake (which also counts
+    /// the chain) or, for a server that speaks only TLS 1.3, from the HTTPS
+    /// connection.
+    pub certificate: Option<CertificateFacts>,
     pub burst: Option<BurstReport>,
 }
 
@@ -355,6 +359,7 @@ impl Prober {
                 listings: listing_urls.iter().map(failed).collect(),
                 waf: failed(&waf_url),
                 tls,
+                certificate: None,
                 burst: None,
             };
         }
@@ -393,6 +398,10 @@ impl Prober {
                 listings,
                 tls
             );
+            let certificate = tls.as_ref().and_then(|t| t.certificate.clone()).or_else(|| {
+                let der = not_found.response()?.peer_certificate.as_ref()?;
+                CertificateFacts::from_chain(std::slice::from_ref(der))
+            });
             let burst = if self.options.evasive_burst {
                 Some(self.burst(base, &client).await)
             } else {
@@ -410,6 +419,7 @@ impl Prober {
                 listings,
                 waf,
                 tls,
+                certificate,
                 burst,
             }
         }
@@ -538,7 +548,8 @@ fn build_client(options: &LiveOptions, accept_invalid: bool) -> Result<reqwest::
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION"), " (live verification)"))
-        .tls_danger_accept_invalid_certs(accept_invalid);
+        .tls_danger_accept_invalid_certs(accept_invalid)
+        .tls_info(true);
     let mut hosts: Vec<&str> = options.resolve.iter().map(|o| o.host.as_str()).collect();
     hosts.dedup();
     for host in hosts {
