@@ -66,6 +66,7 @@ fn all_text(report: &LiveReport) -> String {
     let mut text = String::new();
     for probe in &probes {
         let verdict = live::judge(probe, report);
+        eprintln!("{}: {}", verdict.status, verdict.summary);
         text.push_str(&verdict.summary);
         for evidence in verdict.evidence {
             text.push_str(&evidence.text);
@@ -93,7 +94,10 @@ async fn a_name_that_does_not_resolve_is_unreachable() {
     let error = report.sites[0].unreachable.as_ref().expect("unreachable");
     assert!(matches!(error, NetError::Unreachable { .. } | NetError::Timeout { .. }), "{error:?}");
     let verdict = live::judge(&LiveProbe::HttpsRedirect, &report);
+    eprintln!("{}: {}", verdict.status, verdict.summary);
     assert_eq!(verdict.status, Status::Unknown, "{}", verdict.summary);
+    let verdict = live::judge(&LiveProbe::TlsVersions, &report);
+    eprintln!("{}: {}", verdict.status, verdict.summary);
 }
 
 #[tokio::test]
@@ -116,6 +120,7 @@ async fn a_server_that_never_answers_times_out() {
         report.sites[0].unreachable
     );
     let verdict = live::judge(&LiveProbe::WafBlocks, &report);
+    eprintln!("{}: {}", verdict.status, verdict.summary);
     assert_eq!(verdict.status, Status::Unknown);
     assert!(verdict.summary.contains("timeout"), "{}", verdict.summary);
 }
@@ -218,9 +223,29 @@ async fn control_characters_in_a_header_become_a_protocol_finding() {
     ))
     .await;
     let verdict = live::judge(&LiveProbe::HttpsRedirect, &report);
+    eprintln!("{}: {}", verdict.status, verdict.summary);
     assert_eq!(verdict.status, Status::Unknown, "{}", verdict.summary);
     assert!(!verdict.summary.chars().any(char::is_control), "{:?}", verdict.summary);
     for evidence in &verdict.evidence {
         assert!(!evidence.text.chars().any(char::is_control), "{:?}", evidence.text);
     }
+}
+
+#[tokio::test]
+async fn resolve_override_sends_a_name_to_another_address() {
+    // The name does not exist anywhere; --resolve points it at loopback.
+    let port = serve(|_, _| b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".to_vec()).await;
+    let closed = closed_port();
+    let mut options = options(
+        &format!("https://site.portcullis.invalid:{closed}/"),
+        Some(&format!("http://site.portcullis.invalid:{port}/")),
+    );
+    options.resolve = vec![
+        format!("site.portcullis.invalid:{port}:127.0.0.1").parse().expect("curl form parses"),
+    ];
+    let report = run(options).await;
+    let chain = report.sites[0].redirect.as_ref().expect("a chain");
+    assert_eq!(chain.hops[0].response().map(|r| r.status), Some(200), "{:?}", chain.hops[0]);
+    // The HTTPS side went to the same address, where nothing listens.
+    assert_eq!(report.sites[0].unreachable, Some(NetError::Refused));
 }

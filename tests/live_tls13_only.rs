@@ -54,11 +54,7 @@ fn start_tls13_server() -> SServer {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("openssl s_server could not start ({e}); {INSTALL_HINT}"));
-    let server = SServer {
-        child,
-        _dir: dir,
-        port,
-    };
+    let server = SServer { child, _dir: dir, port };
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "openssl s_server did not listen");

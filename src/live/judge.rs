@@ -595,7 +595,18 @@ fn tls_versions(site: &SiteReport) -> LiveVerdict {
             list(&accepted)
         ))
     } else if !failed.is_empty() {
-        LiveVerdict::unknown(format!("the handshake for {} could not be tried", failed.join(", ")))
+        let cause = tls
+            .versions
+            .iter()
+            .find_map(|(_, h)| match h {
+                Handshake::Failed { error } => Some(error.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        LiveVerdict::unknown(format!(
+            "the handshake for {} could not be tried: {cause}",
+            failed.join(", ")
+        ))
     } else if accepted.is_empty() {
         LiveVerdict::fail("the server accepts no TLS version at all")
     } else {

@@ -306,14 +306,22 @@ impl Prober {
         }
         let client =
             if certificate_problem.is_some() { self.lenient.clone() } else { self.strict.clone() };
+        // Nothing else would answer either: every other request would fail
+        // the same way (each after a timeout). TLS is still probed when the
+        // port answered with something that is not TLS.
         let unreachable = match not_found.error() {
             Some(
                 error @ (NetError::Refused
                 | NetError::Unreachable { .. }
-                | NetError::Timeout { .. }),
+                | NetError::Timeout { .. }
+                | NetError::Protocol { .. }),
             ) => Some(error.clone()),
             _ => None,
         };
+        let tls_reachable = !matches!(
+            unreachable,
+            Some(NetError::Refused | NetError::Unreachable { .. } | NetError::Timeout { .. })
+        );
 
         let client_for = |url: &Url| {
             if url.scheme() == "https" { client.clone() } else { self.strict.clone() }
@@ -336,11 +344,7 @@ impl Prober {
         waf_url.set_query(Some(WAF_QUERY));
 
         let tls = async {
-            if self.options.tls && unreachable.is_none() {
-                Some(self.probe_tls(base).await)
-            } else {
-                None
-            }
+            if self.options.tls && tls_reachable { Some(self.probe_tls(base).await) } else { None }
         };
 
         if let Some(error) = &unreachable {

@@ -83,15 +83,18 @@ impl NetError {
             }
             source = current.source();
         }
-        let detail = crate::redact::printable(&messages.join(": "));
-        let lower = detail.to_ascii_lowercase();
+        let whole = crate::redact::printable(&messages.join(": "));
+        let lower = whole.to_ascii_lowercase();
+        // The innermost cause says what happened; the outer layers repeat
+        // the URL, which the evidence already names.
+        let cause = messages.last().map_or_else(String::new, |m| crate::redact::printable(m));
 
         if lower.contains("certificate") || lower.contains("unknownissuer") {
             let reason = messages
                 .iter()
                 .rev()
                 .find(|m| m.to_ascii_lowercase().contains("certificate"))
-                .map_or(detail.clone(), |m| crate::redact::printable(m));
+                .map_or(cause.clone(), |m| crate::redact::printable(m));
             return NetError::Certificate { reason };
         }
         match io_kind {
@@ -106,19 +109,27 @@ impl NetError {
         } else if lower.contains("dns error")
             || lower.contains("failed to lookup")
             || lower.contains("name or service not known")
-            || lower.contains("unreachable")
         {
-            NetError::Unreachable { detail }
+            let host = error.url().and_then(|u| u.host_str()).unwrap_or("the host");
+            NetError::Unreachable {
+                detail: format!("{} does not resolve ({cause})", crate::redact::printable(host)),
+            }
+        } else if lower.contains("unreachable") {
+            NetError::Unreachable { detail: cause }
+        } else if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
+            NetError::Protocol { detail: format!("the port does not speak TLS ({cause})") }
         } else if lower.contains("invalid header")
             || lower.contains("invalid http")
             || lower.contains("parse")
             || lower.contains("invalid response")
         {
-            NetError::Protocol { detail }
+            NetError::Protocol {
+                detail: format!("the server sent an invalid HTTP response ({cause})"),
+            }
         } else if error.is_connect() {
-            NetError::Unreachable { detail }
+            NetError::Unreachable { detail: cause }
         } else {
-            NetError::Other { detail }
+            NetError::Other { detail: whole }
         }
     }
 }
