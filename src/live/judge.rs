@@ -10,7 +10,7 @@ use super::headers::{self, Csp, HSTS_ONE_YEAR, Hsts, SetCookie};
 use super::tls::{Handshake, TlsVersion};
 use super::{LiveReport, SiteReport, WAF_QUERY};
 use crate::checklist::LiveProbe;
-use crate::finding::{Evidence, Status};
+use crate::finding::{Evidence, Finding, Status};
 
 /// What the wire says about one live probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +44,17 @@ impl LiveVerdict {
     fn with(mut self, evidence: Evidence) -> Self {
         self.evidence.push(evidence);
         self
+    }
+
+    /// The verdict as a finding of its own for item `id` (the wire alone;
+    /// merging it with the configuration's finding is the caller's part).
+    pub fn to_finding(&self, id: &str) -> Finding {
+        let finding = match self.status {
+            Status::Pass => Finding::pass(id, &self.summary),
+            Status::Unknown => Finding::unknown(id, &self.summary),
+            _ => Finding::fail(id, &self.summary),
+        };
+        finding.with_evidence(self.evidence.iter().cloned())
     }
 }
 
@@ -287,6 +298,7 @@ fn header_probe(
             judge_csp(value, contains)
         }
         "x-frame-options" => judge_frame_options(value, contains),
+        "referrer-policy" => judge_referrer_policy(value, contains),
         "x-content-type-options" => {
             if value.trim().eq_ignore_ascii_case("nosniff") {
                 (Status::Pass, "X-Content-Type-Options: nosniff".to_owned())
@@ -381,6 +393,39 @@ fn judge_frame_options(value: &str, contains: Option<&str>) -> (Status, String) 
         return (Status::Fail, format!("X-Frame-Options is {value}, not {wanted}"));
     }
     (Status::Pass, format!("X-Frame-Options: {value}"))
+}
+
+/// Referrer policies that never send a full URL to another origin.
+const SAFE_REFERRER_POLICIES: [&str; 6] = [
+    "no-referrer",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+    "origin",
+    "origin-when-cross-origin",
+];
+
+fn judge_referrer_policy(value: &str, contains: Option<&str>) -> (Status, String) {
+    // Browsers take the last token they know in a comma-separated list.
+    let known = |token: &&str| {
+        SAFE_REFERRER_POLICIES.contains(token)
+            || matches!(*token, "unsafe-url" | "no-referrer-when-downgrade")
+    };
+    let tokens: Vec<String> = value.split(',').map(|t| t.trim().to_ascii_lowercase()).collect();
+    let effective = tokens.iter().map(String::as_str).rev().find(known);
+    match effective {
+        None => (Status::Fail, format!("Referrer-Policy {value:?} names no policy browsers know")),
+        Some(policy) if !SAFE_REFERRER_POLICIES.contains(&policy) => (
+            Status::Fail,
+            format!("Referrer-Policy is {policy}, which sends full URLs to other sites"),
+        ),
+        Some(policy) => match contains {
+            Some(wanted) if !policy.eq_ignore_ascii_case(wanted.trim()) => {
+                (Status::Fail, format!("Referrer-Policy is {policy}, not {wanted}"))
+            }
+            _ => (Status::Pass, format!("Referrer-Policy: {policy}")),
+        },
+    }
 }
 
 fn cookie_probe(site: &SiteReport, name: &str, http_only: bool) -> LiveVerdict {
@@ -906,6 +951,25 @@ mod tests {
         let verdict = judge(&probe, &report);
         assert_eq!(verdict.status, Status::Fail);
         assert!(verdict.evidence.iter().all(|e| !e.text.contains("s3cr3t")));
+    }
+
+    #[test]
+    fn referrer_policy_takes_the_last_known_token() {
+        let report = report_with_home(200, &[("Referrer-Policy", "unsafe-url, same-origin")]);
+        assert_eq!(judge(&header("Referrer-Policy", None), &report).status, Status::Pass);
+        let report = report_with_home(200, &[("Referrer-Policy", "no-referrer-when-downgrade")]);
+        assert_eq!(judge(&header("Referrer-Policy", None), &report).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_verdict_becomes_a_finding_with_its_evidence() {
+        let report = report_with_home(200, &[("X-Frame-Options", "DENY")]);
+        let finding =
+            judge(&header("X-Frame-Options", None), &report).to_finding("django.x-frame-options");
+        assert_eq!(finding.id, "django.x-frame-options");
+        assert_eq!(finding.status, Status::Pass);
+        assert_eq!(finding.evidence.len(), 1);
+        assert_eq!(finding.evidence[0].url.as_deref(), Some("https://example.com/"));
     }
 
     #[test]
