@@ -291,6 +291,22 @@ fn header_probe(
         )));
     }
 
+    // Apache's own error pages carry only headers set with `Header always`
+    // (case B4): HSTS missing there is worth knowing, though not a failure.
+    if header.eq_ignore_ascii_case("strict-transport-security")
+        && let Some(error_page) = site.static_not_found.response()
+        && error_page.first(header).is_none()
+    {
+        evidence.push(Evidence::wire(
+            &site.static_not_found.url,
+            format!(
+                "{} from Apache without {header}: Apache's own responses carry it only when it is set \
+                 with `Header always set`",
+                error_page.status
+            ),
+        ));
+    }
+
     let value = values[0].value.as_str();
     let (status, summary) = match header.to_ascii_lowercase().as_str() {
         "strict-transport-security" => judge_hsts(value, contains),
