@@ -9,6 +9,7 @@ mod ciphers;
 mod fetch;
 mod headers;
 mod judge;
+mod merge;
 mod net;
 mod tls;
 
@@ -24,6 +25,7 @@ pub use ciphers::CipherSuite;
 pub use fetch::{ChainEnd, Exchange, HeaderLine, Outcome, RedirectChain, Response};
 pub use headers::{Csp, HSTS_ONE_YEAR, Hsts, SetCookie};
 pub use judge::{LiveVerdict, judge, judge_certificate, judge_evasive};
+pub use merge::merge;
 pub use net::NetError;
 pub use tls::{Handshake, Refusal, TlsVersion, alert_name};
 
