@@ -350,7 +350,6 @@ impl Prober {
         };
 
         if let Some(error) = &unreachable {
-            // Every other request would fail the same way, each after a timeout.
             let (redirect, tls) = tokio::join!(redirect, tls);
             let failed = |url: &Url| Exchange::failed(url, error.clone());
             return SiteReport {
@@ -364,70 +363,65 @@ impl Prober {
                 static_not_found: failed(&static_missing_url),
                 listings: listing_urls.iter().map(failed).collect(),
                 waf: failed(&waf_url),
+                certificate: tls.as_ref().and_then(|t| t.certificate.clone()),
                 tls,
-                certificate: None,
                 burst: None,
             };
         }
 
-        {
-            let paced = |url: Url| {
-                let client = client.clone();
-                let pacer = Arc::clone(&self.pacer);
-                async move {
-                    pacer.turn(&url).await;
-                    fetch::get(&client, &url, timeout).await
-                }
-            };
-            // The home page and the WAF probe share a URI with the end of the
-            // redirect chain: they wait for it so that the chain's last hop
-            // can stand in for the home page.
-            let root_sequence = async {
-                let chain = redirect.await;
-                let reused = chain
-                    .as_ref()
-                    .and_then(|c| c.hops.last())
-                    .filter(|hop| hop.url == base.as_str() && hop.response().is_some())
-                    .cloned();
-                let home = match reused {
-                    Some(home) => home,
-                    None => paced(base.clone()).await,
-                };
-                let waf = paced(waf_url.clone()).await;
-                (chain, home, waf)
-            };
-            let listings = futures::future::join_all(listing_urls.iter().cloned().map(paced));
-            let ((chain, home, waf), login, static_not_found, listings, tls) = tokio::join!(
-                root_sequence,
-                paced(login_url.clone()),
-                paced(static_missing_url.clone()),
-                listings,
-                tls
-            );
-            let certificate = tls.as_ref().and_then(|t| t.certificate.clone()).or_else(|| {
-                let der = not_found.response()?.peer_certificate.as_ref()?;
-                CertificateFacts::from_chain(std::slice::from_ref(der))
-            });
-            let burst = if self.options.evasive_burst {
-                Some(self.burst(base, &client).await)
-            } else {
-                None
-            };
-            SiteReport {
-                site: base.to_string(),
-                certificate_problem,
-                unreachable: None,
-                redirect: chain,
-                home,
-                login,
-                not_found,
-                static_not_found,
-                listings,
-                waf,
-                tls,
-                certificate,
-                burst,
+        let paced = |url: Url| {
+            let client = client.clone();
+            let pacer = Arc::clone(&self.pacer);
+            async move {
+                pacer.turn(&url).await;
+                fetch::get(&client, &url, timeout).await
             }
+        };
+        // The home page and the WAF probe share a URI with the end of the
+        // redirect chain: they wait for it so that the chain's last hop
+        // can stand in for the home page.
+        let root_sequence = async {
+            let chain = redirect.await;
+            let reused = chain
+                .as_ref()
+                .and_then(|c| c.hops.last())
+                .filter(|hop| hop.url == base.as_str() && hop.response().is_some())
+                .cloned();
+            let home = match reused {
+                Some(home) => home,
+                None => paced(base.clone()).await,
+            };
+            let waf = paced(waf_url.clone()).await;
+            (chain, home, waf)
+        };
+        let listings = futures::future::join_all(listing_urls.iter().cloned().map(paced));
+        let ((chain, home, waf), login, static_not_found, listings, tls) = tokio::join!(
+            root_sequence,
+            paced(login_url.clone()),
+            paced(static_missing_url.clone()),
+            listings,
+            tls
+        );
+        let certificate = tls.as_ref().and_then(|t| t.certificate.clone()).or_else(|| {
+            let der = not_found.response()?.peer_certificate.as_ref()?;
+            CertificateFacts::from_chain(std::slice::from_ref(der))
+        });
+        let burst =
+            if self.options.evasive_burst { Some(self.burst(base, &client).await) } else { None };
+        SiteReport {
+            site: base.to_string(),
+            certificate_problem,
+            unreachable: None,
+            redirect: chain,
+            home,
+            login,
+            not_found,
+            static_not_found,
+            listings,
+            waf,
+            tls,
+            certificate,
+            burst,
         }
     }
 
