@@ -95,7 +95,7 @@ impl NetError {
                 .rev()
                 .find(|m| m.to_ascii_lowercase().contains("certificate"))
                 .map_or(cause.clone(), |m| crate::redact::printable(m));
-            return NetError::Certificate { reason };
+            return NetError::Certificate { reason: explain_certificate(&reason) };
         }
         match io_kind {
             Some(std::io::ErrorKind::ConnectionRefused) => return NetError::Refused,
@@ -132,6 +132,23 @@ impl NetError {
             NetError::Other { detail: whole }
         }
     }
+}
+
+/// Adds plain words to the TLS library's name for a certificate problem.
+fn explain_certificate(reason: &str) -> String {
+    const PLAIN: [(&str, &str); 7] = [
+        ("UnknownIssuer", "issued by an authority this machine does not trust (self-signed?)"),
+        ("CaUsedAsEndEntity", "a CA certificate serves as the site's own, as self-signed ones do"),
+        ("Expired", "expired"),
+        ("NotValidYet", "not valid yet"),
+        ("NotValidForName", "not valid for this host name"),
+        ("Revoked", "revoked"),
+        ("BadSignature", "its signature does not verify"),
+    ];
+    PLAIN
+        .iter()
+        .find(|(name, _)| reason.contains(name))
+        .map_or_else(|| reason.to_owned(), |(_, words)| format!("{words}; {reason}"))
 }
 
 /// Shows bytes from the peer as text: printable ASCII as is, everything else
