@@ -9,6 +9,7 @@ pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod layers;
+pub mod live;
 pub mod probe;
 pub mod redact;
 pub mod report;
