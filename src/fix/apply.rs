@@ -180,10 +180,12 @@ fn write_and_check(
             .map_err(|err| (Step::Write, format!("{}: {err}", edit.path)))?;
     }
     for validator in &plan.validators {
-        checks.step(Step::Validate, &format!("{validator:?}"));
+        checks.step(Step::Validate, &validator.describe());
         checks.validate(validator).map_err(|out| (Step::Validate, out))?;
     }
-    checks.step(Step::Command, "");
+    if !plan.commands.is_empty() {
+        checks.step(Step::Command, "");
+    }
     let commands = checks.run_commands(plan).map_err(|out| (Step::Command, out))?;
     if plan.completes {
         checks.step(Step::Recheck, &plan.item_id);

@@ -11,7 +11,7 @@ use super::pyedit::{self, Place};
 use super::textedit;
 use crate::checklist::{Fix, Item, Position};
 use crate::django::rules::{DjangoFacts, ServedBy};
-use crate::django::value::{PyValue, Setting};
+use crate::django::value::{Location, PyValue, Setting};
 use crate::target::Target;
 
 /// Versions portcullis pins when it adds a package the project lacks
@@ -115,6 +115,19 @@ impl DjangoPlanning<'_> {
         }
     }
 
+    /// The line an assignment stands on now: earlier edits of the same plan
+    /// may have moved it. Found by its text, nearest to where it was.
+    fn line_now(&self, plan: &Plan, at: &Location) -> u32 {
+        let Ok(text) = self.current(plan, &at.file) else { return at.line };
+        let wanted = at.text.trim();
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| line.trim() == wanted)
+            .map(|(index, _)| u32::try_from(index + 1).unwrap_or(u32::MAX))
+            .min_by_key(|line| line.abs_diff(at.line))
+            .unwrap_or(at.line)
+    }
+
     fn set(&self, item_id: &str, name: &str, value: &str) -> Result<Plan, PlanError> {
         let setting = self.facts.analysis.setting(name);
         let mut plan = Plan::new(item_id, format!("set {name} = {value}"));
@@ -128,7 +141,8 @@ impl DjangoPlanning<'_> {
         let name = &setting.name;
         if let Some(at) = &setting.assigned {
             let source = self.current(plan, &at.file)?;
-            if let Some(variable) = pyedit::env_variable(&source, name, at.line)
+            let line = self.line_now(plan, at);
+            if let Some(variable) = pyedit::env_variable(&source, name, line)
                 && let Some(env_file) = self.env_file_for(setting)
             {
                 let text = self.current(plan, &env_file)?;
@@ -145,7 +159,7 @@ impl DjangoPlanning<'_> {
             }
             let nested = at.text.starts_with([' ', '\t']);
             if !nested {
-                let after = pyedit::replace_value(&source, name, at.line, value)
+                let after = pyedit::replace_value(&source, name, line, value)
                     .map_err(|err| PlanError(format!("{}:{}: {err}", at.file, at.line)))?;
                 return self.edit(plan, &at.file, after);
             }
@@ -192,8 +206,8 @@ impl DjangoPlanning<'_> {
         if let Some(at) = &setting.assigned {
             let nested = at.text.starts_with([' ', '\t']);
             let source = self.current(plan, &at.file)?;
-            if !nested && let Ok(after) = pyedit::insert_entry(&source, name, at.line, entry, place)
-            {
+            let line = self.line_now(plan, at);
+            if !nested && let Ok(after) = pyedit::insert_entry(&source, name, line, entry, place) {
                 return self.edit(plan, &at.file, after);
             }
         }
@@ -256,6 +270,7 @@ impl DjangoPlanning<'_> {
                     plan.operator_steps.push(format!(
                         "{why}: run `{pip} install {package}=={version}` as the site's user"
                     ));
+                    plan.completes = false;
                 }
             },
         }

@@ -113,6 +113,17 @@ pub enum Validator {
     ApacheConfigTest,
 }
 
+impl Validator {
+    /// What the validator does, in the operator's words.
+    pub fn describe(&self) -> String {
+        match self {
+            Validator::PythonCompile { file } => format!("Python compiles {file}"),
+            Validator::DjangoCheck => "manage.py check".to_owned(),
+            Validator::ApacheConfigTest => "apache2ctl -t".to_owned(),
+        }
+    }
+}
+
 /// A step of a staged path: a gentler value first, the final one later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedStep {

@@ -53,8 +53,14 @@ impl Fixer<'_> {
     /// The item's current finding and its plan, on the target as it is now.
     pub fn plan_one(&self, ctx: &Context, item: &Item) -> (Finding, Outcome) {
         let finding = probe::run(item, ctx);
-        if finding.status == Status::Pass {
-            return (finding, Outcome::Passes);
+        match finding.status {
+            Status::Pass => return (finding, Outcome::Passes),
+            Status::Fail => {}
+            // Only a known failure is fixed: an unknown item is not touched.
+            _ => {
+                let why = format!("{} is {}: {}", item.id, finding.status, finding.summary);
+                return (finding, Outcome::NoFix(why));
+            }
         }
         let Some(fix) = &item.fix else {
             let why = if item.manual {
