@@ -22,6 +22,7 @@ django-axes
 django-environ
 python-decouple
 python-dotenv
+pillow
 pip-audit
 jsonschema"
 

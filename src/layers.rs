@@ -77,15 +77,34 @@ fn load_django(
     })?;
     let requirements = requirements::load(target, &project.dir);
     let versions = versions::detect(target, &project, &requirements);
-    let _ = options;
-    Ok(Ok(DjangoFacts {
-        project,
-        analysis,
-        versions,
-        requirements,
-        apache: None,
-        migrations: BTreeMap::new(),
-    }))
+    let mut migrations = BTreeMap::new();
+    if options.evaluate {
+        match project_python(target, &project) {
+            Some(python) => {
+                let status =
+                    crate::django::rules::showmigrations(&python, target, &project, "axes");
+                migrations.insert("axes".to_owned(), status);
+            }
+            None => {
+                let why =
+                    "no interpreter to ask: give --python, or create the project's virtualenv"
+                        .to_owned();
+                migrations.insert("axes".to_owned(), Err(why));
+            }
+        }
+    }
+    Ok(Ok(DjangoFacts { project, analysis, versions, requirements, apache: None, migrations }))
+}
+
+/// The interpreter that runs the project's code: `--python`, else the
+/// project's virtualenv on the live system.
+fn project_python(target: &Target, project: &Project) -> Option<std::path::PathBuf> {
+    if let Some(python) = &target.python {
+        return Some(python.clone());
+    }
+    let venv = project.venv.as_ref()?;
+    let python = target.host_path(venv.join("bin/python"));
+    (target.is_live_system() && python.exists()).then_some(python)
 }
 
 /// `--settings` wins over what `manage.py` says.

@@ -275,7 +275,10 @@ pub fn from_interpreter(python: &Path) -> Result<Environment, String> {
 
 /// Runs `command`, returns its standard output when it exits 0 in time.
 pub(crate) fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<String, String> {
+    // Python must not leave __pycache__ behind in the target: a rollback
+    // restores it byte for byte, and portcullis writes only what it journals.
     let mut child = command
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
