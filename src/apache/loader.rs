@@ -131,7 +131,7 @@ impl Reader {
             from: from.clone(),
         })?;
         let content = String::from_utf8_lossy(&bytes);
-        self.includes.push(IncludedFile { file: file.to_owned(), depth, line: from.map(|place| place.line) });
+        self.includes.push(IncludedFile { file: file.to_owned(), depth, from });
 
         self.stack.push(file.to_owned());
         let lines = syntax::logical_lines(&content);

@@ -114,8 +114,8 @@ pub struct IncludedFile {
     pub file: String,
     /// 0 for `apache2.conf`, 1 for what it includes, and so on.
     pub depth: usize,
-    /// The line of the `Include` in the including file (None for the top).
-    pub line: Option<u32>,
+    /// The `Include` line that read it (None for `apache2.conf`).
+    pub from: Option<Place>,
 }
 
 /// The whole configuration of one Apache instance.
