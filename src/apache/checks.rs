@@ -157,6 +157,7 @@ fn modsecurity_engine(cfg: &ApacheConfig) -> Finding {
         .map(|(_, directive)| directive)
         .filter(|directive| {
             (directive.is("SecRule") || directive.is("SecAction"))
+                && !is_crs_rule_file(&directive.place.file)
                 && directive.text.to_ascii_lowercase().replace(' ', "").contains("ctl:ruleengine=off")
         })
         .collect();
