@@ -298,11 +298,36 @@ fn evasive_configured(cfg: &ApacheConfig, packages: &Installed) -> Finding {
         Finding::fail(id, format!("mod_evasive runs with its defaults: {} not set (inside {wanted})", missing.join(", ")))
     };
     finding = finding.with_evidence(active.iter().copied().map(at));
+    finding = finding.with_evidence(evasive_notes(cfg, &active));
     if let Some((block, _)) = skipped.first() {
         finding = finding.with(at(block));
         finding = finding.with_evidence(skipped.iter().map(|(_, directive)| at(directive)));
     }
     finding
+}
+
+/// What the operator should know even when mod_evasive is configured: its
+/// counters live in each child process, and low page counts trip on pages
+/// that pull many assets (Django's admin).
+fn evasive_notes(cfg: &ApacheConfig, active: &[&Directive]) -> Vec<Evidence> {
+    let mut notes = Vec::new();
+    if let Some(mpm) = cfg.modules.iter().find(|module| module.identifier.starts_with("mpm_")) {
+        notes.push(Evidence::note(format!(
+            "{} is loaded: mod_evasive counts per child process, so the real threshold grows with the number of children",
+            mpm.identifier
+        )));
+    }
+    let low = active.iter().rev().find(|directive| directive.is("DOSPageCount")).and_then(|directive| {
+        directive.arg().and_then(|value| value.parse::<u32>().ok()).filter(|count| *count < 5).map(|count| (count, *directive))
+    });
+    if let Some((count, directive)) = low {
+        notes.push(Evidence::at(
+            &directive.place.file,
+            directive.place.line,
+            format!("{}  (DOSPageCount {count} is low: a page that loads many assets can trip it)", directive.text),
+        ));
+    }
+    notes
 }
 
 fn server_tokens(cfg: &ApacheConfig) -> Finding {
