@@ -108,13 +108,19 @@ pub fn compare(cfg: &ApacheConfig, modules: &str, vhosts: &str, includes: &str) 
     let model_includes: Vec<(usize, Option<u32>, String)> = cfg
         .includes
         .iter()
-        .map(|file| (file.depth, file.from.as_ref().map(|place| place.line), cfg.host_path(&file.file).display().to_string()))
+        .map(|file| (file.depth, file.dump_line, cfg.host_path(&file.file).display().to_string()))
         .collect();
     let seen: Vec<(usize, Option<u32>, String)> = apache_includes.iter().map(|file| (file.depth, file.line, file.file.clone())).collect();
     if seen != model_includes {
         let position = seen.iter().zip(&model_includes).position(|(a, b)| a != b).unwrap_or(seen.len().min(model_includes.len()));
-        let apache_line = seen.get(position).map_or_else(|| "nothing".to_owned(), |(_, _, file)| file.clone());
-        let model_line = model_includes.get(position).map_or_else(|| "nothing".to_owned(), |(_, _, file)| file.clone());
+        let describe = |entry: Option<&(usize, Option<u32>, String)>| {
+            entry.map_or_else(
+                || "nothing".to_owned(),
+                |(depth, line, file)| format!("{file} (depth {depth}, from line {})", line.map_or_else(|| "-".to_owned(), |l| l.to_string())),
+            )
+        };
+        let apache_line = describe(seen.get(position));
+        let model_line = describe(model_includes.get(position));
         out.push(Disagreement {
             topic: "includes",
             text: format!(

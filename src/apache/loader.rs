@@ -39,6 +39,7 @@ pub fn load(target: &Target) -> Result<ApacheConfig, ApacheError> {
         stack: Vec::new(),
         includes: Vec::new(),
         version: installed_version(target).unwrap_or(DEFAULT_VERSION),
+        last_include_line: 0,
     };
     let directives = reader.read_file(&top, 0, None)?;
 
@@ -66,6 +67,7 @@ pub fn parse_detached(config: &ApacheConfig, file: &str, content: &str) -> Resul
         stack: Vec::new(),
         includes: Vec::new(),
         version: DEFAULT_VERSION,
+        last_include_line: 0,
     };
     let lines = syntax::logical_lines(content);
     let mut next = 0;
@@ -113,6 +115,8 @@ struct Reader {
     stack: Vec<String>,
     includes: Vec<IncludedFile>,
     version: (u32, u32, u32),
+    /// The line of the last `Include` run, for `IncludedFile::dump_line`.
+    last_include_line: u32,
 }
 
 impl Reader {
@@ -131,7 +135,8 @@ impl Reader {
             from: from.clone(),
         })?;
         let content = String::from_utf8_lossy(&bytes);
-        self.includes.push(IncludedFile { file: file.to_owned(), depth, from });
+        let dump_line = from.as_ref().map(|_| self.last_include_line);
+        self.includes.push(IncludedFile { file: file.to_owned(), depth, from, dump_line });
 
         self.stack.push(file.to_owned());
         let lines = syntax::logical_lines(&content);
@@ -253,6 +258,7 @@ impl Reader {
                     });
                 };
                 let optional = name == "includeoptional";
+                self.last_include_line = directive.last_line;
                 let files = self.expand_include(pattern, optional, &directive.place)?;
                 let mut out = Vec::new();
                 for file in files {

@@ -116,6 +116,10 @@ pub struct IncludedFile {
     pub depth: usize,
     /// The `Include` line that read it (None for `apache2.conf`).
     pub from: Option<Place>,
+    /// The number `-t -D DUMP_INCLUDES` prints for it: the line of the most
+    /// recent `Include` Apache ran anywhere, which after a nested include is
+    /// not the line in the parent (an Apache quirk, seen in 2.4.71).
+    pub dump_line: Option<u32>,
 }
 
 /// The whole configuration of one Apache instance.
