@@ -6,8 +6,8 @@ mod apache_support;
 use apache_support::{assert_status, check, evidence_mentions, fixture, load, tree};
 use portcullis::finding::Status;
 
-/// D1: ServerTokens Prod written inside the site's <VirtualHost> while
-/// security.conf says OS.
+// D1: ServerTokens Prod written inside the site's <VirtualHost> while
+// security.conf says OS.
 #[test]
 fn servertokens_prod_inside_the_vhost_while_security_conf_says_os() {
     let root = fixture("servertokens-in-vhost");
@@ -28,8 +28,8 @@ fn servertokens_prod_inside_the_vhost_while_security_conf_says_os() {
     assert!(!evidence_mentions(&signature, "sites-enabled/myproject.conf", 4));
 }
 
-/// D4: HSTS, nosniff and X-Forwarded-Proto inside <IfModule mod_headers.c>
-/// with no headers.load enabled.
+// D4: HSTS, nosniff and X-Forwarded-Proto inside <IfModule mod_headers.c>
+// with no headers.load enabled.
 #[test]
 fn security_headers_inside_ifmodule_mod_headers_without_the_module() {
     let cfg = load(&fixture("headers-in-ifmodule-without-mod-headers"));
@@ -46,8 +46,8 @@ fn security_headers_inside_ifmodule_mod_headers_without_the_module() {
     assert!(vhost.ssl || vhost.port() == Some(443));
 }
 
-/// D5: evasive.conf uses <IfModule mod_evasive20.c> but the loaded object is
-/// mod_evasive24.so, so the block is skipped and defaults apply.
+// D5: evasive.conf uses <IfModule mod_evasive20.c> but the loaded object is
+// mod_evasive24.so, so the block is skipped and defaults apply.
 #[test]
 fn evasive_settings_in_an_ifmodule_the_loaded_module_does_not_answer_to() {
     let root = fixture("evasive-ifmodule-name-mismatch");
@@ -57,13 +57,16 @@ fn evasive_settings_in_an_ifmodule_the_loaded_module_does_not_answer_to() {
     assert!(finding.summary.contains("<IfModule mod_evasive20.c>"), "{}", finding.summary);
     assert!(finding.summary.contains("defaults"), "{}", finding.summary);
     assert!(evidence_mentions(&finding, "mods-enabled/evasive.conf", 1));
-    assert!(evidence_mentions(&finding, "mods-enabled/evasive.conf", 5), "the whitelist line is shown as skipped");
+    assert!(
+        evidence_mentions(&finding, "mods-enabled/evasive.conf", 5),
+        "the whitelist line is shown as skipped"
+    );
     assert!(finding.evidence.iter().any(|e| e.text.contains("per child process")));
 }
 
-/// D8: the recommended modsecurity.conf copied as is (DetectionOnly), CRS
-/// included from a directory that does not exist, and SecRuleEngine Off in a
-/// <Location> for an upload false positive.
+// D8: the recommended modsecurity.conf copied as is (DetectionOnly), CRS
+// included from a directory that does not exist, and SecRuleEngine Off in a
+// <Location> for an upload false positive.
 #[test]
 fn modsecurity_in_detection_only_with_no_crs_and_a_location_switched_off() {
     let root = fixture("modsecurity-detection-only-no-crs");
@@ -74,7 +77,10 @@ fn modsecurity_in_detection_only_with_no_crs_and_a_location_switched_off() {
     assert_status(&engine, Status::Fail);
     assert!(engine.summary.contains("not blocking"), "{}", engine.summary);
     assert!(evidence_mentions(&engine, "modsecurity/modsecurity.conf", 1));
-    assert!(evidence_mentions(&engine, "sites-enabled/myproject-ssl.conf", 4), "the Location override is reported");
+    assert!(
+        evidence_mentions(&engine, "sites-enabled/myproject-ssl.conf", 4),
+        "the Location override is reported"
+    );
 
     let crs = check(&root, "apache.modsecurity-crs");
     assert_status(&crs, Status::Fail);
@@ -85,11 +91,17 @@ fn modsecurity_in_detection_only_with_no_crs_and_a_location_switched_off() {
 #[test]
 fn modsecurity_on_everywhere_passes_and_absent_means_off() {
     let on = tree(&[
-        ("etc/apache2/mods-enabled/security2.load", "LoadModule security2_module /usr/lib/apache2/modules/mod_security2.so\n"),
+        (
+            "etc/apache2/mods-enabled/security2.load",
+            "LoadModule security2_module /usr/lib/apache2/modules/mod_security2.so\n",
+        ),
         ("etc/apache2/conf-enabled/modsec.conf", "SecRuleEngine On\n"),
     ]);
     assert_status(&check(on.path(), "apache.modsecurity-engine"), Status::Pass);
-    let absent = tree(&[("etc/apache2/mods-enabled/security2.load", "LoadModule security2_module /usr/lib/apache2/modules/mod_security2.so\n")]);
+    let absent = tree(&[(
+        "etc/apache2/mods-enabled/security2.load",
+        "LoadModule security2_module /usr/lib/apache2/modules/mod_security2.so\n",
+    )]);
     let finding = check(absent.path(), "apache.modsecurity-engine");
     assert_status(&finding, Status::Fail);
     assert!(finding.summary.contains("default is Off"), "{}", finding.summary);
@@ -98,15 +110,30 @@ fn modsecurity_on_everywhere_passes_and_absent_means_off() {
 #[test]
 fn the_crs_included_twice_fails_and_once_passes() {
     let crs: &[(&str, &str)] = &[
-        ("etc/apache2/mods-enabled/security2.load", "LoadModule security2_module /usr/lib/apache2/modules/mod_security2.so\n"),
-        ("etc/modsecurity/crs/crs-setup.conf", "SecAction \"id:900990,phase:1,nolog,pass,t:none,setvar:tx.crs_setup_version=334\"\n"),
-        ("usr/share/modsecurity-crs/rules/REQUEST-901-INITIALIZATION.conf", "SecRule REQUEST_HEADERS:User-Agent \"@rx ^$\" \"id:901001,phase:1,pass\"\n"),
-        ("usr/share/modsecurity-crs/rules/REQUEST-942-APPLICATION-ATTACK-SQLI.conf", "SecRule ARGS \"@detectSQLi\" \"id:942100,phase:2,block\"\n"),
+        (
+            "etc/apache2/mods-enabled/security2.load",
+            "LoadModule security2_module /usr/lib/apache2/modules/mod_security2.so\n",
+        ),
+        (
+            "etc/modsecurity/crs/crs-setup.conf",
+            "SecAction \"id:900990,phase:1,nolog,pass,t:none,setvar:tx.crs_setup_version=334\"\n",
+        ),
+        (
+            "usr/share/modsecurity-crs/rules/REQUEST-901-INITIALIZATION.conf",
+            "SecRule REQUEST_HEADERS:User-Agent \"@rx ^$\" \"id:901001,phase:1,pass\"\n",
+        ),
+        (
+            "usr/share/modsecurity-crs/rules/REQUEST-942-APPLICATION-ATTACK-SQLI.conf",
+            "SecRule ARGS \"@detectSQLi\" \"id:942100,phase:2,block\"\n",
+        ),
         (
             "usr/share/modsecurity-crs/owasp-crs.load",
             "Include /etc/modsecurity/crs/crs-setup.conf\nInclude /usr/share/modsecurity-crs/rules/*.conf\n",
         ),
-        ("etc/apache2/mods-enabled/security2.conf", "<IfModule security2_module>\n  IncludeOptional /usr/share/modsecurity-crs/*.load\n</IfModule>\n"),
+        (
+            "etc/apache2/mods-enabled/security2.conf",
+            "<IfModule security2_module>\n  IncludeOptional /usr/share/modsecurity-crs/*.load\n</IfModule>\n",
+        ),
     ];
     let once = tree(crs);
     let finding = check(once.path(), "apache.modsecurity-crs");
@@ -114,7 +141,10 @@ fn the_crs_included_twice_fails_and_once_passes() {
     assert!(finding.summary.contains("2 rule files"), "{}", finding.summary);
 
     let mut twice = crs.to_vec();
-    twice.push(("etc/apache2/conf-enabled/crs.conf", "Include /usr/share/modsecurity-crs/rules/*.conf\n"));
+    twice.push((
+        "etc/apache2/conf-enabled/crs.conf",
+        "Include /usr/share/modsecurity-crs/rules/*.conf\n",
+    ));
     let root = tree(&twice);
     let finding = check(root.path(), "apache.modsecurity-crs");
     assert_status(&finding, Status::Fail);
@@ -122,7 +152,8 @@ fn the_crs_included_twice_fails_and_once_passes() {
     assert!(evidence_mentions(&finding, "conf-enabled/crs.conf", 1));
 }
 
-const EVASIVE_SETTINGS: &str = "    DOSHashTableSize 3097\n    DOSPageCount 10\n    DOSSiteCount 100\n    DOSPageInterval 1\n";
+const EVASIVE_SETTINGS: &str =
+    "    DOSHashTableSize 3097\n    DOSPageCount 10\n    DOSSiteCount 100\n    DOSPageInterval 1\n";
 
 fn evasive_tree(version: &str, load: &str, conf: &str) -> tempfile::TempDir {
     let status = format!(
@@ -136,8 +167,8 @@ fn evasive_tree(version: &str, load: &str, conf: &str) -> tempfile::TempDir {
     ])
 }
 
-/// Debian 12's 1.10.1: evasive20_module, <IfModule mod_evasive20.c>, no
-/// enable switch.
+// Debian 12's 1.10.1: evasive20_module, <IfModule mod_evasive20.c>, no
+// enable switch.
 #[test]
 fn mod_evasive_1_10_configured_in_its_own_ifmodule_name_passes() {
     let load = "LoadModule evasive20_module /usr/lib/apache2/modules/mod_evasive20.so\n";
@@ -147,8 +178,8 @@ fn mod_evasive_1_10_configured_in_its_own_ifmodule_name_passes() {
     assert_status(&check(root.path(), "apache.evasive-configured"), Status::Pass);
 }
 
-/// Debian 13's 2.4.0 (jvdmr fork): evasive_module, <IfModule mod_evasive.c>,
-/// and DOSEnabled true is required.
+// Debian 13's 2.4.0 (jvdmr fork): evasive_module, <IfModule mod_evasive.c>,
+// and DOSEnabled true is required.
 #[test]
 fn mod_evasive_2_4_needs_dosenabled_true_in_the_mod_evasive_c_block() {
     let load = "LoadModule evasive_module /usr/lib/apache2/modules/mod_evasive.so\n";
@@ -158,12 +189,14 @@ fn mod_evasive_2_4_needs_dosenabled_true_in_the_mod_evasive_c_block() {
     assert_status(&finding, Status::Fail);
     assert!(finding.summary.contains("DOSEnabled"), "{}", finding.summary);
 
-    let with = format!("<IfModule mod_evasive.c>\n    DOSEnabled true\n{EVASIVE_SETTINGS}</IfModule>\n");
+    let with =
+        format!("<IfModule mod_evasive.c>\n    DOSEnabled true\n{EVASIVE_SETTINGS}</IfModule>\n");
     let root = evasive_tree("2.4.0-2", load, &with);
     assert_status(&check(root.path(), "apache.evasive-configured"), Status::Pass);
 
     // A bookworm-era block on trixie is silently skipped.
-    let old_name = format!("<IfModule mod_evasive20.c>\n    DOSEnabled true\n{EVASIVE_SETTINGS}</IfModule>\n");
+    let old_name =
+        format!("<IfModule mod_evasive20.c>\n    DOSEnabled true\n{EVASIVE_SETTINGS}</IfModule>\n");
     let root = evasive_tree("2.4.0-2", load, &old_name);
     let finding = check(root.path(), "apache.evasive-configured");
     assert_status(&finding, Status::Fail);
@@ -183,7 +216,8 @@ fn packages_not_in_the_dpkg_status_fail_the_installed_items() {
 #[test]
 fn a_target_without_apache_makes_every_config_item_unknown() {
     let root = tempfile::tempdir().expect("tempdir");
-    let findings = portcullis::apache::checks::run_all(&portcullis::target::Target::at_root(root.path()));
+    let findings =
+        portcullis::apache::checks::run_all(&portcullis::target::Target::at_root(root.path()));
     assert_eq!(findings.len(), 12);
     assert!(findings.iter().all(|f| f.status == Status::Unknown), "{findings:#?}");
     assert!(findings[2].reason.as_deref().is_some_and(|r| r.contains("/etc/apache2/apache2.conf")));

@@ -22,8 +22,10 @@ fn loaded_modules_lines_give_identifier_and_kind() {
 #[test]
 fn name_based_vhosts_are_listed_once_per_address_and_file_line() {
     let vhosts = parse_vhosts(&dump("vhosts.txt"));
-    let places: Vec<(String, String, u32)> =
-        vhosts.iter().map(|v| (v.address.clone(), v.file.rsplit('/').next().unwrap_or("").to_owned(), v.line)).collect();
+    let places: Vec<(String, String, u32)> = vhosts
+        .iter()
+        .map(|v| (v.address.clone(), v.file.rsplit('/').next().unwrap_or("").to_owned(), v.line))
+        .collect();
     assert_eq!(
         places,
         [
@@ -53,8 +55,11 @@ fn include_dump_gives_depth_and_including_line() {
 fn a_model_of_another_tree_disagrees_on_everything() {
     let root = apache_support::tree(&[]);
     let cfg = apache_support::load(root.path());
-    let disagreements = compare(&cfg, &dump("modules.txt"), &dump("vhosts.txt"), &dump("includes.txt"));
-    assert!(disagreements.iter().any(|d| d.topic == "modules" && d.text.contains("security2_module")));
+    let disagreements =
+        compare(&cfg, &dump("modules.txt"), &dump("vhosts.txt"), &dump("includes.txt"));
+    assert!(
+        disagreements.iter().any(|d| d.topic == "modules" && d.text.contains("security2_module"))
+    );
     assert!(disagreements.iter().any(|d| d.topic == "vhosts"));
     assert!(disagreements.iter().any(|d| d.topic == "includes"));
 }

@@ -51,9 +51,16 @@ fn plus_indexes_is_merged_into_the_inherited_options() {
 
 #[test]
 fn minus_indexes_removes_what_debians_var_www_block_turns_on() {
-    let root = tree(&[(SITE, "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n  <Directory /var/www/html>\n    Options -Indexes\n  </Directory>\n</VirtualHost>\n")]);
+    let root = tree(&[(
+        SITE,
+        "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n  <Directory /var/www/html>\n    Options -Indexes\n  </Directory>\n</VirtualHost>\n",
+    )]);
     let cfg = load(root.path());
-    let html = cfg.served_directories().into_iter().find(|dir| dir.path == "/var/www/html").expect("served");
+    let html = cfg
+        .served_directories()
+        .into_iter()
+        .find(|dir| dir.path == "/var/www/html")
+        .expect("served");
     assert!(!html.options.indexes());
     assert!(html.options.follow_symlinks());
     assert_status(&check(root.path(), "apache.no-indexes"), Status::Pass);
@@ -61,7 +68,8 @@ fn minus_indexes_removes_what_debians_var_www_block_turns_on() {
 
 #[test]
 fn debians_var_www_block_lists_the_default_document_root() {
-    let root = tree(&[(SITE, "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n")]);
+    let root =
+        tree(&[(SITE, "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n")]);
     let finding = check(root.path(), "apache.no-indexes");
     assert_status(&finding, Status::Fail);
     assert!(evidence_mentions(&finding, "apache2.conf", 11), "{:#?}", finding.evidence);
@@ -74,7 +82,8 @@ fn htaccess_options_are_ignored_under_allowoverride_none() {
     let site = format!("{HTACCESS_SITE}None\n</Directory>\n");
     let root = tree(&[(SITE, &site), ("srv/site/.htaccess", "Options +Indexes\n")]);
     let cfg = load(root.path());
-    let served = cfg.served_directories().into_iter().find(|dir| dir.path == "/srv/site").expect("served");
+    let served =
+        cfg.served_directories().into_iter().find(|dir| dir.path == "/srv/site").expect("served");
     assert!(!served.options.indexes());
     assert_eq!(served.htaccess_ignored, ["/srv/site/.htaccess"]);
     assert_status(&check(root.path(), "apache.no-indexes"), Status::Pass);
@@ -83,7 +92,10 @@ fn htaccess_options_are_ignored_under_allowoverride_none() {
 #[test]
 fn htaccess_options_apply_where_allowoverride_permits_options() {
     let site = format!("{HTACCESS_SITE}Options\n</Directory>\n");
-    let root = tree(&[(SITE, &site), ("srv/site/.htaccess", "# listing for downloads\nOptions +Indexes\n")]);
+    let root = tree(&[
+        (SITE, &site),
+        ("srv/site/.htaccess", "# listing for downloads\nOptions +Indexes\n"),
+    ]);
     let finding = check(root.path(), "apache.no-indexes");
     assert_status(&finding, Status::Fail);
     assert!(evidence_mentions(&finding, "/srv/site/.htaccess", 2), "{:#?}", finding.evidence);
@@ -92,7 +104,8 @@ fn htaccess_options_apply_where_allowoverride_permits_options() {
 #[test]
 fn htaccess_options_need_the_options_override_not_just_any() {
     let site = format!("{HTACCESS_SITE}FileInfo AuthConfig\n</Directory>\n");
-    let root = tree(&[(SITE, &site), ("srv/site/.htaccess", "Options +Indexes\nServerSignature On\n")]);
+    let root =
+        tree(&[(SITE, &site), ("srv/site/.htaccess", "Options +Indexes\nServerSignature On\n")]);
     assert_status(&check(root.path(), "apache.no-indexes"), Status::Pass);
     // ServerSignature is allowed under any override.
     assert_status(&check(root.path(), "apache.server-signature"), Status::Fail);
@@ -108,7 +121,11 @@ fn ifmodule_for_a_module_that_is_not_loaded_is_skipped() {
     let cfg = load(root.path());
     let vhost = &cfg.virtual_hosts()[0];
     assert!(vhost.headers().is_empty());
-    let skipped: Vec<_> = cfg.skipped().into_iter().filter(|(block, _)| block.arg() == Some("mod_headers.c")).collect();
+    let skipped: Vec<_> = cfg
+        .skipped()
+        .into_iter()
+        .filter(|(block, _)| block.arg() == Some("mod_headers.c"))
+        .collect();
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0].1.name, "Header");
     assert!(vhost.value("ServerSignature").is_some(), "the negated block is active");
@@ -129,13 +146,19 @@ fn ifmodule_answers_to_the_identifier_and_the_source_name_only() {
     assert!(cfg.has_module("mod_version.c"), "static modules are always there");
 }
 
-const SSL_LOAD: (&str, &str) = ("etc/apache2/mods-enabled/ssl.load", "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n");
+const SSL_LOAD: (&str, &str) = (
+    "etc/apache2/mods-enabled/ssl.load",
+    "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n",
+);
 
 #[test]
 fn a_tls_vhost_with_its_own_weak_sslprotocol_fails_despite_a_strict_global_one() {
     let root = tree(&[
         SSL_LOAD,
-        ("etc/apache2/mods-enabled/ssl.conf", "<IfModule mod_ssl.c>\n  SSLProtocol -all +TLSv1.2 +TLSv1.3\n</IfModule>\n"),
+        (
+            "etc/apache2/mods-enabled/ssl.conf",
+            "<IfModule mod_ssl.c>\n  SSLProtocol -all +TLSv1.2 +TLSv1.3\n</IfModule>\n",
+        ),
         (
             SITE,
             "<VirtualHost *:443>\n  ServerName example.com\n  SSLEngine on\n  SSLProtocol all -SSLv3\n</VirtualHost>\n\
@@ -144,8 +167,16 @@ fn a_tls_vhost_with_its_own_weak_sslprotocol_fails_despite_a_strict_global_one()
     ]);
     let finding = check(root.path(), "apache.tls-protocols");
     assert_status(&finding, Status::Fail);
-    assert!(finding.summary.contains("example.com") && finding.summary.contains("TLSv1.1"), "{}", finding.summary);
-    assert!(!finding.summary.contains("other.example.com"), "the second vhost inherits the strict global value: {}", finding.summary);
+    assert!(
+        finding.summary.contains("example.com") && finding.summary.contains("TLSv1.1"),
+        "{}",
+        finding.summary
+    );
+    assert!(
+        !finding.summary.contains("other.example.com"),
+        "the second vhost inherits the strict global value: {}",
+        finding.summary
+    );
     assert!(evidence_mentions(&finding, "sites-enabled/site.conf", 4));
 }
 
@@ -177,7 +208,10 @@ fn debians_high_cipher_string_expands_to_cbc_suites() {
     assert!(apache_support::which("openssl"), "openssl is needed: apt-get install openssl");
     let root = tree(&[
         SSL_LOAD,
-        ("etc/apache2/mods-enabled/ssl.conf", "<IfModule mod_ssl.c>\n  SSLCipherSuite HIGH:!aNULL\n  SSLProtocol all -SSLv3\n</IfModule>\n"),
+        (
+            "etc/apache2/mods-enabled/ssl.conf",
+            "<IfModule mod_ssl.c>\n  SSLCipherSuite HIGH:!aNULL\n  SSLProtocol all -SSLv3\n</IfModule>\n",
+        ),
         (SITE, "<VirtualHost *:443>\n  SSLEngine on\n</VirtualHost>\n"),
     ]);
     let finding = check(root.path(), "apache.tls-ciphers");
@@ -240,10 +274,17 @@ fn an_include_cycle_is_an_error_with_file_and_line_not_a_hang() {
         ("etc/apache2/conf-enabled/b.conf", "Include conf-enabled/a.conf\n"),
     ]);
     let error = ApacheConfig::load(&target(root.path())).expect_err("a cycle is an error");
-    let ApacheError::IncludeCycle { at, chain } = &error else { panic!("not a cycle error: {error}") };
+    let ApacheError::IncludeCycle { at, chain } = &error else {
+        panic!("not a cycle error: {error}")
+    };
     assert_eq!(at.file, "/etc/apache2/conf-enabled/b.conf");
     assert_eq!(at.line, 1);
-    assert!(chain.contains("a.conf -> /etc/apache2/conf-enabled/b.conf -> /etc/apache2/conf-enabled/a.conf"), "{chain}");
+    assert!(
+        chain.contains(
+            "a.conf -> /etc/apache2/conf-enabled/b.conf -> /etc/apache2/conf-enabled/a.conf"
+        ),
+        "{chain}"
+    );
 }
 
 #[test]
@@ -261,7 +302,10 @@ fn a_continuation_line_is_one_directive_at_its_first_line() {
 fn directive_and_section_names_are_case_insensitive() {
     let root = tree(&[
         ("etc/apache2/conf-enabled/security.conf", "servertokens prod\nSERVERSIGNATURE off\n"),
-        (SITE, "<virtualhost *:80>\n  documentroot /var/www/html\n  <DIRECTORY /var/www/html>\n    OPTIONS -indexes\n  </directory>\n</VIRTUALHOST>\n"),
+        (
+            SITE,
+            "<virtualhost *:80>\n  documentroot /var/www/html\n  <DIRECTORY /var/www/html>\n    OPTIONS -indexes\n  </directory>\n</VIRTUALHOST>\n",
+        ),
     ]);
     assert_status(&check(root.path(), "apache.server-tokens"), Status::Pass);
     assert_status(&check(root.path(), "apache.server-signature"), Status::Pass);
@@ -270,7 +314,10 @@ fn directive_and_section_names_are_case_insensitive() {
 
 #[test]
 fn a_trailing_comment_is_passed_as_arguments_and_apache_refuses_the_line() {
-    let root = tree(&[("etc/apache2/conf-enabled/security.conf", "ServerTokens Prod # hide the version\n")]);
+    let root = tree(&[(
+        "etc/apache2/conf-enabled/security.conf",
+        "ServerTokens Prod # hide the version\n",
+    )]);
     let finding = check(root.path(), "apache.server-tokens");
     assert_status(&finding, Status::Fail);
     assert!(finding.summary.contains("refuses"), "{}", finding.summary);
@@ -280,12 +327,18 @@ fn a_trailing_comment_is_passed_as_arguments_and_apache_refuses_the_line() {
 fn a_section_never_closed_is_an_error_at_its_opening_line() {
     let root = tree(&[(SITE, "ServerName a\n<VirtualHost *:80>\n  DocumentRoot /srv\n")]);
     let error = ApacheConfig::load(&target(root.path())).expect_err("unclosed");
-    assert!(matches!(&error, ApacheError::Unclosed { at, section } if at.line == 2 && section == "VirtualHost"), "{error}");
+    assert!(
+        matches!(&error, ApacheError::Unclosed { at, section } if at.line == 2 && section == "VirtualHost"),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_wildcard_include_that_matches_nothing_fails_but_includeoptional_does_not() {
-    let root = tree(&[("etc/apache2/conf-enabled/x.conf", "IncludeOptional /nowhere/*.conf\nInclude extra/*.conf\n")]);
+    let root = tree(&[(
+        "etc/apache2/conf-enabled/x.conf",
+        "IncludeOptional /nowhere/*.conf\nInclude extra/*.conf\n",
+    )]);
     std::fs::create_dir_all(root.path().join("etc/apache2/extra")).expect("mkdir");
     let error = ApacheConfig::load(&target(root.path())).expect_err("no match");
     assert!(matches!(&error, ApacheError::NoMatch { at, .. } if at.line == 2), "{error}");
@@ -295,21 +348,42 @@ fn a_wildcard_include_that_matches_nothing_fails_but_includeoptional_does_not() 
 #[test]
 fn an_unreadable_included_file_names_the_include_line() {
     let root = tree(&[]);
-    std::os::unix::fs::symlink("../sites-available/gone.conf", root.path().join("etc/apache2/sites-enabled/gone.conf"))
-        .or_else(|_| {
-            std::fs::create_dir_all(root.path().join("etc/apache2/sites-enabled"))?;
-            std::os::unix::fs::symlink("../sites-available/gone.conf", root.path().join("etc/apache2/sites-enabled/gone.conf"))
-        })
-        .expect("symlink");
+    std::os::unix::fs::symlink(
+        "../sites-available/gone.conf",
+        root.path().join("etc/apache2/sites-enabled/gone.conf"),
+    )
+    .or_else(|_| {
+        std::fs::create_dir_all(root.path().join("etc/apache2/sites-enabled"))?;
+        std::os::unix::fs::symlink(
+            "../sites-available/gone.conf",
+            root.path().join("etc/apache2/sites-enabled/gone.conf"),
+        )
+    })
+    .expect("symlink");
     let error = ApacheConfig::load(&target(root.path())).expect_err("dangling link");
-    assert!(matches!(&error, ApacheError::Unreadable { file, from: Some(at), .. } if file.ends_with("gone.conf") && at.line == 17), "{error}");
+    assert!(
+        matches!(&error, ApacheError::Unreadable { file, from: Some(at), .. } if file.ends_with("gone.conf") && at.line == 17),
+        "{error}"
+    );
 }
 
 #[test]
 fn garbage_input_never_panics() {
     let samples = [
-        "<\n", "</>\n", "<VirtualHost\n", "<<<>>>\n</x>\n", "\"\n", "Include\n", "Include \"\n", "${\n", "\\\n", "<IfModule>\n</IfModule>\n",
-        "<IfVersion >= >\n</IfVersion>\n", "Options +\n", "\u{0}\u{1}\u{2}\n", "<Directory \"/x>\n</Directory>\n",
+        "<\n",
+        "</>\n",
+        "<VirtualHost\n",
+        "<<<>>>\n</x>\n",
+        "\"\n",
+        "Include\n",
+        "Include \"\n",
+        "${\n",
+        "\\\n",
+        "<IfModule>\n</IfModule>\n",
+        "<IfVersion >= >\n</IfVersion>\n",
+        "Options +\n",
+        "\u{0}\u{1}\u{2}\n",
+        "<Directory \"/x>\n</Directory>\n",
     ];
     for sample in samples {
         let root = tree(&[("etc/apache2/conf-enabled/x.conf", sample)]);
@@ -342,7 +416,10 @@ fn envvars_expand_in_log_paths_and_follow_the_instance_suffix() {
     assert!(cfg.vhosts_named("img.cdn.example.com").len() == 1);
     let vhost = &vhosts[0];
     assert_eq!(vhost.port(), Some(443));
-    assert_eq!(vhost.error_log().and_then(|d| d.arg()), Some("/var/log/apache2-site/site-error.log"));
+    assert_eq!(
+        vhost.error_log().and_then(|d| d.arg()),
+        Some("/var/log/apache2-site/site-error.log")
+    );
     assert_eq!(vhost.custom_logs()[0].arg(), Some("/var/log/apache2-site/site-access.log"));
     assert_eq!(vhost.proxy_passes()[0].1, "http://127.0.0.1:8000/");
     let (url, script, _) = vhost.wsgi_script_alias().expect("WSGIScriptAlias");
@@ -356,9 +433,16 @@ fn envvars_expand_in_log_paths_and_follow_the_instance_suffix() {
 
 #[test]
 fn absolute_symlinks_resolve_inside_the_root() {
-    let root = tree(&[("etc/apache2/sites-available/site.conf", "<VirtualHost *:80>\n  ServerName linked.example.com\n</VirtualHost>\n")]);
+    let root = tree(&[(
+        "etc/apache2/sites-available/site.conf",
+        "<VirtualHost *:80>\n  ServerName linked.example.com\n</VirtualHost>\n",
+    )]);
     std::fs::create_dir_all(root.path().join("etc/apache2/sites-enabled")).expect("mkdir");
-    std::os::unix::fs::symlink("/etc/apache2/sites-available/site.conf", root.path().join("etc/apache2/sites-enabled/site.conf")).expect("symlink");
+    std::os::unix::fs::symlink(
+        "/etc/apache2/sites-available/site.conf",
+        root.path().join("etc/apache2/sites-enabled/site.conf"),
+    )
+    .expect("symlink");
     let cfg = load(root.path());
     assert_eq!(cfg.virtual_hosts()[0].server_name.as_deref(), Some("linked.example.com"));
 }

@@ -1,5 +1,5 @@
 //! Apache itself as the oracle: a copy of this machine's Debian /etc/apache2
-//! in a temporary APACHE_CONFDIR, changed per case, read by both the model
+//! in a temporary `APACHE_CONFDIR`, changed per case, read by both the model
 //! and `apache2ctl`. These tests fail (never skip) when apache2 is missing.
 
 mod apache_support;
@@ -71,9 +71,16 @@ fn debians_fresh_install_fails_what_the_facts_say_it_fails() {
 fn servertokens_in_a_vhost_is_refused_by_apache_and_failed_by_the_model() {
     let copy = debian_copy();
     let confdir = copy.path();
-    write(confdir, "sites-enabled/zz.conf", "<VirtualHost *:80>\n    ServerName example.com\n    ServerTokens Prod\n</VirtualHost>\n");
+    write(
+        confdir,
+        "sites-enabled/zz.conf",
+        "<VirtualHost *:80>\n    ServerName example.com\n    ServerTokens Prod\n</VirtualHost>\n",
+    );
     let (ok, _, stderr) = apache2ctl(confdir, &["-t"]);
-    assert!(!ok && stderr.contains("ServerTokens cannot occur within <VirtualHost> section"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("ServerTokens cannot occur within <VirtualHost> section"),
+        "{stderr}"
+    );
     let finding = verdict(confdir, "apache.server-tokens");
     assert_eq!(finding.status, Status::Fail);
     assert!(finding.summary.contains("refuses"), "{}", finding.summary);
@@ -101,7 +108,10 @@ fn an_include_cycle_makes_apache_fail_and_the_model_say_where() {
     let (ok, _, stderr) = apache2ctl(confdir, &["-t"]);
     assert!(!ok && stderr.contains("conf-enabled/loop.conf"), "{stderr}");
     let error = ApacheConfig::load(&live_target(confdir)).expect_err("cycle");
-    assert!(matches!(error, ApacheError::IncludeCycle { ref at, .. } if at.file.ends_with("conf-enabled/loop.conf") && at.line == 1), "{error}");
+    assert!(
+        matches!(error, ApacheError::IncludeCycle { ref at, .. } if at.file.ends_with("conf-enabled/loop.conf") && at.line == 1),
+        "{error}"
+    );
 }
 
 #[test]
@@ -122,8 +132,21 @@ fn ifmodule_decisions_match_apache_for_both_name_forms() {
     let copy = debian_copy();
     let confdir = copy.path();
     let cfg = ApacheConfig::load(&live_target(confdir)).expect("loads");
-    for name in ["evasive20_module", "mod_evasive20.c", "mod_evasive.c", "event.c", "mod_mpm_event.c", "mod_headers.c", "MOD_AUTOINDEX.C", "mod_version.c"] {
-        write(confdir, "conf-enabled/probe.conf", &format!("<IfModule {name}>\n    NoSuchDirective x\n</IfModule>\n"));
+    for name in [
+        "evasive20_module",
+        "mod_evasive20.c",
+        "mod_evasive.c",
+        "event.c",
+        "mod_mpm_event.c",
+        "mod_headers.c",
+        "MOD_AUTOINDEX.C",
+        "mod_version.c",
+    ] {
+        write(
+            confdir,
+            "conf-enabled/probe.conf",
+            &format!("<IfModule {name}>\n    NoSuchDirective x\n</IfModule>\n"),
+        );
         let apache_sees_it = !syntax_ok(confdir);
         assert_eq!(cfg.has_module(name), apache_sees_it, "<IfModule {name}>");
     }
@@ -134,7 +157,9 @@ fn the_installed_mod_evasive_configured_in_its_block_passes_and_apache_accepts_i
     let copy = debian_copy();
     let confdir = copy.path();
     let installed = Installed::load(&live_target(confdir)).expect("dpkg status");
-    let version = installed.version("libapache2-mod-evasive").expect("libapache2-mod-evasive is installed (see the install hint)");
+    let version = installed
+        .version("libapache2-mod-evasive")
+        .expect("libapache2-mod-evasive is installed (see the install hint)");
     let block = if version.starts_with('1') { "mod_evasive20.c" } else { "mod_evasive.c" };
     write(
         confdir,
@@ -145,7 +170,8 @@ fn the_installed_mod_evasive_configured_in_its_block_passes_and_apache_accepts_i
     );
     if version.starts_with('1') {
         // 1.10.1 has no DOSEnabled: Apache refuses it, so the test drops it.
-        let text = std::fs::read_to_string(confdir.join("mods-enabled/evasive.conf")).expect("read");
+        let text =
+            std::fs::read_to_string(confdir.join("mods-enabled/evasive.conf")).expect("read");
         write(confdir, "mods-enabled/evasive.conf", &text.replace("    DOSEnabled true\n", ""));
     }
     let (ok, _, stderr) = apache2ctl(confdir, &["-t"]);

@@ -1,5 +1,5 @@
 //! The Apache items of the checklist. Each check reads the model and the
-//! dpkg status and returns one finding with file:line evidence; none of them
+//! dpkg status and returns one finding with evidence naming file and line; none of them
 //! changes anything, and none guesses: what cannot be known is `unknown`.
 
 use super::{ApacheConfig, ApacheError, Directive, tls};
@@ -32,11 +32,15 @@ pub fn run(id: &str, cfg: &ApacheConfig, packages: &Installed, target: &Target) 
     let _ = target;
     match id {
         "apache.modsecurity-installed" => package_installed(id, packages, MODSECURITY_PACKAGE),
-        "apache.modsecurity-enabled" => module_enabled(id, cfg, &["security2_module"], "ModSecurity"),
+        "apache.modsecurity-enabled" => {
+            module_enabled(id, cfg, &["security2_module"], "ModSecurity")
+        }
         "apache.modsecurity-engine" => modsecurity_engine(cfg),
         "apache.modsecurity-crs" => modsecurity_crs(cfg, packages),
         "apache.evasive-installed" => package_installed(id, packages, EVASIVE_PACKAGE),
-        "apache.evasive-enabled" => module_enabled(id, cfg, &["evasive20_module", "evasive_module"], "mod_evasive"),
+        "apache.evasive-enabled" => {
+            module_enabled(id, cfg, &["evasive20_module", "evasive_module"], "mod_evasive")
+        }
         "apache.evasive-configured" => evasive_configured(cfg, packages),
         "apache.server-tokens" => server_tokens(cfg),
         "apache.server-signature" => server_signature(cfg),
@@ -104,10 +108,16 @@ fn refused_for_comment(directive: &Directive) -> Option<String> {
 
 fn package_installed(id: &str, packages: &Installed, package: &str) -> Finding {
     match packages.version(package) {
-        Some(version) => Finding::pass(id, format!("{package} {version} is installed"))
-            .with(Evidence::in_file(STATUS_FILE, format!("Package: {package}  Version: {version}  Status: install ok installed"))),
-        None => Finding::fail(id, format!("{package} is not installed"))
-            .with(Evidence::in_file(STATUS_FILE, format!("no installed {package} in the dpkg status"))),
+        Some(version) => {
+            Finding::pass(id, format!("{package} {version} is installed")).with(Evidence::in_file(
+                STATUS_FILE,
+                format!("Package: {package}  Version: {version}  Status: install ok installed"),
+            ))
+        }
+        None => Finding::fail(id, format!("{package} is not installed")).with(Evidence::in_file(
+            STATUS_FILE,
+            format!("no installed {package} in the dpkg status"),
+        )),
     }
 }
 
@@ -117,14 +127,27 @@ fn module_enabled(id: &str, cfg: &ApacheConfig, identifiers: &[&str], label: &st
             let mut finding = Finding::pass(id, format!("{label} is loaded ({identifier})"));
             if let Some(place) = &module.place {
                 let object = module.object.clone().unwrap_or_default();
-                finding = finding.with(Evidence::at(&place.file, place.line, format!("LoadModule {identifier} {object}")));
+                finding = finding.with(Evidence::at(
+                    &place.file,
+                    place.line,
+                    format!("LoadModule {identifier} {object}"),
+                ));
             }
             return finding;
         }
     }
     let names = identifiers.join(" or ");
-    Finding::fail(id, format!("{label} is not loaded: no LoadModule {names} is reached from {}/apache2.conf", cfg.root))
-        .with(Evidence::note(format!("enabled modules are the .load files in {}/mods-enabled", cfg.root)))
+    Finding::fail(
+        id,
+        format!(
+            "{label} is not loaded: no LoadModule {names} is reached from {}/apache2.conf",
+            cfg.root
+        ),
+    )
+    .with(Evidence::note(format!(
+        "enabled modules are the .load files in {}/mods-enabled",
+        cfg.root
+    )))
 }
 
 fn modsecurity_engine(cfg: &ApacheConfig) -> Finding {
@@ -158,7 +181,11 @@ fn modsecurity_engine(cfg: &ApacheConfig) -> Finding {
         .filter(|directive| {
             (directive.is("SecRule") || directive.is("SecAction"))
                 && !is_crs_rule_file(&directive.place.file)
-                && directive.text.to_ascii_lowercase().replace(' ', "").contains("ctl:ruleengine=off")
+                && directive
+                    .text
+                    .to_ascii_lowercase()
+                    .replace(' ', "")
+                    .contains("ctl:ruleengine=off")
         })
         .collect();
 
@@ -167,18 +194,35 @@ fn modsecurity_engine(cfg: &ApacheConfig) -> Finding {
             if weaker.is_empty() {
                 Finding::pass(id, "SecRuleEngine On: ModSecurity blocks")
             } else {
-                Finding::fail(id, format!("SecRuleEngine On at server level, but {} section(s) switch it off or to DetectionOnly", weaker.len()))
+                Finding::fail(
+                    id,
+                    format!(
+                        "SecRuleEngine On at server level, but {} section(s) switch it off or to DetectionOnly",
+                        weaker.len()
+                    ),
+                )
             }
         }
-        "detectiononly" => Finding::fail(id, "SecRuleEngine DetectionOnly: ModSecurity logs attacks but is not blocking"),
-        _ if server.is_none() => Finding::fail(id, "no SecRuleEngine is set: ModSecurity's default is Off, so nothing is inspected")
-            .with(Evidence::note("SecRuleEngine absent everywhere at server level; ModSecurity 2 treats that as Off")),
+        "detectiononly" => Finding::fail(
+            id,
+            "SecRuleEngine DetectionOnly: ModSecurity logs attacks but is not blocking",
+        ),
+        _ if server.is_none() => Finding::fail(
+            id,
+            "no SecRuleEngine is set: ModSecurity's default is Off, so nothing is inspected",
+        )
+        .with(Evidence::note(
+            "SecRuleEngine absent everywhere at server level; ModSecurity 2 treats that as Off",
+        )),
         _ => Finding::fail(id, "SecRuleEngine Off: ModSecurity inspects nothing"),
     };
     finding = finding.with_evidence(server.map(at));
     finding = finding.with_evidence(weaker.into_iter().map(at));
     if !engine_off_rules.is_empty() {
-        finding = finding.with(Evidence::note(format!("{} rule(s) switch the engine off for some requests (ctl:ruleEngine=Off)", engine_off_rules.len())));
+        finding = finding.with(Evidence::note(format!(
+            "{} rule(s) switch the engine off for some requests (ctl:ruleEngine=Off)",
+            engine_off_rules.len()
+        )));
         finding = finding.with_evidence(engine_off_rules.into_iter().map(at));
     }
     finding
@@ -188,23 +232,36 @@ fn modsecurity_engine(cfg: &ApacheConfig) -> Finding {
 fn is_crs_rule_file(file: &str) -> bool {
     let name = file.rsplit('/').next().unwrap_or(file);
     (name.starts_with("REQUEST-9") || name.starts_with("RESPONSE-9"))
-        && name.ends_with(".conf")
+        && std::path::Path::new(name)
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("conf"))
         && file.contains("/rules/")
 }
 
 fn modsecurity_crs(cfg: &ApacheConfig, packages: &Installed) -> Finding {
     let id = "apache.modsecurity-crs";
-    let rule_files: Vec<&super::IncludedFile> = cfg.includes.iter().filter(|file| is_crs_rule_file(&file.file)).collect();
+    let rule_files: Vec<&super::IncludedFile> =
+        cfg.includes.iter().filter(|file| is_crs_rule_file(&file.file)).collect();
     // The initialisation file is read once per CRS copy loaded.
-    let copies = rule_files.iter().filter(|file| file.file.ends_with("REQUEST-901-INITIALIZATION.conf")).count();
-    let setups: Vec<&super::IncludedFile> =
-        cfg.includes.iter().filter(|file| file.file.rsplit('/').next().is_some_and(|name| name == "crs-setup.conf")).collect();
+    let copies = rule_files
+        .iter()
+        .filter(|file| file.file.ends_with("REQUEST-901-INITIALIZATION.conf"))
+        .count();
+    let setups: Vec<&super::IncludedFile> = cfg
+        .includes
+        .iter()
+        .filter(|file| file.file.rsplit('/').next().is_some_and(|name| name == "crs-setup.conf"))
+        .collect();
     let rules = cfg.everywhere("SecRule").len();
 
     let mut evidence: Vec<Evidence> = setups
         .iter()
         .chain(rule_files.iter().take(1))
-        .filter_map(|file| file.from.as_ref().map(|place| Evidence::at(&place.file, place.line, format!("includes {}", file.file))))
+        .filter_map(|file| {
+            file.from.as_ref().map(|place| {
+                Evidence::at(&place.file, place.line, format!("includes {}", file.file))
+            })
+        })
         .collect();
     if !cfg.has_module("security2_module") {
         return Finding::fail(id, "ModSecurity is not loaded, so no CRS rule is read");
@@ -216,16 +273,25 @@ fn modsecurity_crs(cfg: &ApacheConfig, packages: &Installed) -> Finding {
             } else {
                 format!("{CRS_PACKAGE} is not installed")
             };
-            Finding::fail(id, format!("the OWASP CRS is not loaded: no rule file is reached ({hint})"))
-                .with(Evidence::note(format!("{rules} SecRule line(s) reached in all")))
+            Finding::fail(
+                id,
+                format!("the OWASP CRS is not loaded: no rule file is reached ({hint})"),
+            )
+            .with(Evidence::note(format!("{rules} SecRule line(s) reached in all")))
         }
         0 | 1 => {
             let mut finding = Finding::pass(
                 id,
-                format!("the OWASP CRS is loaded once: {} rule files, {rules} SecRule lines reached", rule_files.len()),
+                format!(
+                    "the OWASP CRS is loaded once: {} rule files, {rules} SecRule lines reached",
+                    rule_files.len()
+                ),
             );
             if setups.is_empty() {
-                finding = Finding::fail(id, "CRS rule files are included without crs-setup.conf, which they need");
+                finding = Finding::fail(
+                    id,
+                    "CRS rule files are included without crs-setup.conf, which they need",
+                );
             }
             finding.with_evidence(evidence)
         }
@@ -234,19 +300,30 @@ fn modsecurity_crs(cfg: &ApacheConfig, packages: &Installed) -> Finding {
                 rule_files
                     .iter()
                     .filter(|file| file.file.ends_with("REQUEST-901-INITIALIZATION.conf"))
-                    .filter_map(|file| file.from.as_ref().map(|place| Evidence::at(&place.file, place.line, format!("includes {}", file.file)))),
+                    .filter_map(|file| {
+                        file.from.as_ref().map(|place| {
+                            Evidence::at(&place.file, place.line, format!("includes {}", file.file))
+                        })
+                    }),
             );
-            Finding::fail(id, format!("the OWASP CRS is included {n} times: Apache refuses the duplicate rule ids"))
-                .with_evidence(evidence)
+            Finding::fail(
+                id,
+                format!(
+                    "the OWASP CRS is included {n} times: Apache refuses the duplicate rule ids"
+                ),
+            )
+            .with_evidence(evidence)
         }
     }
 }
 
-/// Which mod_evasive the target has, and the names its `<IfModule>` answers.
+/// Which `mod_evasive` the target has, and the names its `<IfModule>` answers.
 fn evasive_names(cfg: &ApacheConfig, packages: &Installed) -> Option<(bool, Vec<String>)> {
     if let Some(module) = cfg.modules.iter().find(|module| module.identifier.contains("evasive")) {
         let version_two = module.identifier == "evasive_module"
-            || packages.version(EVASIVE_PACKAGE).is_some_and(|version| crate::dpkg::upstream_version(version).starts_with('2'));
+            || packages
+                .version(EVASIVE_PACKAGE)
+                .is_some_and(|version| crate::dpkg::upstream_version(version).starts_with('2'));
         return Some((version_two, vec![module.identifier.clone(), module.source.clone()]));
     }
     None
@@ -256,33 +333,60 @@ fn evasive_configured(cfg: &ApacheConfig, packages: &Installed) -> Finding {
     let id = "apache.evasive-configured";
     let Some((version_two, names)) = evasive_names(cfg, packages) else {
         let expected = match packages.version(EVASIVE_PACKAGE).map(crate::dpkg::upstream_version) {
-            Some(version) if version.starts_with('2') => "<IfModule mod_evasive.c> (evasive_module)",
+            Some(version) if version.starts_with('2') => {
+                "<IfModule mod_evasive.c> (evasive_module)"
+            }
             _ => "<IfModule mod_evasive20.c> (evasive20_module)",
         };
-        return Finding::fail(id, format!("mod_evasive is not loaded; once loaded its settings belong in {expected}"));
+        return Finding::fail(
+            id,
+            format!("mod_evasive is not loaded; once loaded its settings belong in {expected}"),
+        );
     };
 
-    let active: Vec<&Directive> =
-        cfg.walk().into_iter().map(|(_, directive)| directive).filter(|directive| directive.name.to_ascii_lowercase().starts_with("dos")).collect();
-    let skipped: Vec<(&Directive, &Directive)> =
-        cfg.skipped().into_iter().filter(|(_, directive)| directive.name.to_ascii_lowercase().starts_with("dos")).collect();
+    let active: Vec<&Directive> = cfg
+        .walk()
+        .into_iter()
+        .map(|(_, directive)| directive)
+        .filter(|directive| directive.name.to_ascii_lowercase().starts_with("dos"))
+        .collect();
+    let skipped: Vec<(&Directive, &Directive)> = cfg
+        .skipped()
+        .into_iter()
+        .filter(|(_, directive)| directive.name.to_ascii_lowercase().starts_with("dos"))
+        .collect();
 
     let mut required = vec!["DOSHashTableSize", "DOSPageCount", "DOSSiteCount", "DOSPageInterval"];
     if version_two {
         required.push("DOSEnabled");
     }
-    let missing: Vec<&str> = required.iter().copied().filter(|name| !active.iter().any(|directive| directive.is(name))).collect();
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|name| !active.iter().any(|directive| directive.is(name)))
+        .collect();
     let enabled_off = version_two
-        && active.iter().rev().find(|directive| directive.is("DOSEnabled")).is_some_and(|directive| {
-            !directive.arg().is_some_and(|value| value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("on"))
-        });
-    let refused: Vec<&Directive> = active.iter().copied().filter(|directive| directive.trailing_comment().is_some()).collect();
+        && active.iter().rev().find(|directive| directive.is("DOSEnabled")).is_some_and(
+            |directive| {
+                !directive.arg().is_some_and(|value| {
+                    value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("on")
+                })
+            },
+        );
+    let refused: Vec<&Directive> =
+        active.iter().copied().filter(|directive| directive.trailing_comment().is_some()).collect();
 
     let wanted = format!("<IfModule {}> or <IfModule {}>", names[1], names[0]);
     let mut finding = if !refused.is_empty() {
-        Finding::fail(id, format!("Apache refuses {} mod_evasive line(s) with a trailing comment", refused.len()))
+        Finding::fail(
+            id,
+            format!("Apache refuses {} mod_evasive line(s) with a trailing comment", refused.len()),
+        )
     } else if missing.is_empty() && !enabled_off {
-        Finding::pass(id, format!("mod_evasive is configured ({} settings in effect)", active.len()))
+        Finding::pass(
+            id,
+            format!("mod_evasive is configured ({} settings in effect)", active.len()),
+        )
     } else if enabled_off {
         Finding::fail(id, "DOSEnabled is not true: mod_evasive 2.x is loaded but inert")
     } else if !skipped.is_empty() {
@@ -295,7 +399,13 @@ fn evasive_configured(cfg: &ApacheConfig, packages: &Installed) -> Finding {
             ),
         )
     } else {
-        Finding::fail(id, format!("mod_evasive runs with its defaults: {} not set (inside {wanted})", missing.join(", ")))
+        Finding::fail(
+            id,
+            format!(
+                "mod_evasive runs with its defaults: {} not set (inside {wanted})",
+                missing.join(", ")
+            ),
+        )
     };
     finding = finding.with_evidence(active.iter().copied().map(at));
     finding = finding.with_evidence(evasive_notes(cfg, &active));
@@ -306,7 +416,7 @@ fn evasive_configured(cfg: &ApacheConfig, packages: &Installed) -> Finding {
     finding
 }
 
-/// What the operator should know even when mod_evasive is configured: its
+/// What the operator should know even when `mod_evasive` is configured: its
 /// counters live in each child process, and low page counts trip on pages
 /// that pull many assets (Django's admin).
 fn evasive_notes(cfg: &ApacheConfig, active: &[&Directive]) -> Vec<Evidence> {
@@ -317,14 +427,22 @@ fn evasive_notes(cfg: &ApacheConfig, active: &[&Directive]) -> Vec<Evidence> {
             mpm.identifier
         )));
     }
-    let low = active.iter().rev().find(|directive| directive.is("DOSPageCount")).and_then(|directive| {
-        directive.arg().and_then(|value| value.parse::<u32>().ok()).filter(|count| *count < 5).map(|count| (count, *directive))
-    });
+    let low =
+        active.iter().rev().find(|directive| directive.is("DOSPageCount")).and_then(|directive| {
+            directive
+                .arg()
+                .and_then(|value| value.parse::<u32>().ok())
+                .filter(|count| *count < 5)
+                .map(|count| (count, *directive))
+        });
     if let Some((count, directive)) = low {
         notes.push(Evidence::at(
             &directive.place.file,
             directive.place.line,
-            format!("{}  (DOSPageCount {count} is low: a page that loads many assets can trip it)", directive.text),
+            format!(
+                "{}  (DOSPageCount {count} is low: a page that loads many assets can trip it)",
+                directive.text
+            ),
         ));
     }
     notes
@@ -332,8 +450,12 @@ fn evasive_notes(cfg: &ApacheConfig, active: &[&Directive]) -> Vec<Evidence> {
 
 fn server_tokens(cfg: &ApacheConfig) -> Finding {
     let id = "apache.server-tokens";
-    let misplaced: Vec<&Directive> =
-        cfg.everywhere("ServerTokens").into_iter().filter(|(parents, _)| !parents.is_empty()).map(|(_, directive)| directive).collect();
+    let misplaced: Vec<&Directive> = cfg
+        .everywhere("ServerTokens")
+        .into_iter()
+        .filter(|(parents, _)| !parents.is_empty())
+        .map(|(_, directive)| directive)
+        .collect();
     let last = cfg.server_value("ServerTokens");
 
     if !misplaced.is_empty() {
@@ -343,12 +465,20 @@ fn server_tokens(cfg: &ApacheConfig) -> Finding {
             .find(|(parents, _)| !parents.is_empty())
             .and_then(|(parents, _)| parents.first().map(|parent| parent.name.clone()))
             .unwrap_or_default();
-        return Finding::fail(id, format!("ServerTokens inside <{section}>: Apache refuses it there (server config only)"))
-            .with_evidence(misplaced.into_iter().map(at))
-            .with_evidence(last.map(at));
+        return Finding::fail(
+            id,
+            format!(
+                "ServerTokens inside <{section}>: Apache refuses it there (server config only)"
+            ),
+        )
+        .with_evidence(misplaced.into_iter().map(at))
+        .with_evidence(last.map(at));
     }
     let Some(last) = last else {
-        return Finding::fail(id, "ServerTokens is not set: Apache's default is Full (version and OS in every Server header)");
+        return Finding::fail(
+            id,
+            "ServerTokens is not set: Apache's default is Full (version and OS in every Server header)",
+        );
     };
     if let Some(refusal) = refused_for_comment(last) {
         return Finding::fail(id, refusal).with(at(last));
@@ -357,12 +487,19 @@ fn server_tokens(cfg: &ApacheConfig) -> Finding {
     if value.eq_ignore_ascii_case("Prod") || value.eq_ignore_ascii_case("ProductOnly") {
         Finding::pass(id, "ServerTokens Prod: the Server header says only Apache").with(at(last))
     } else {
-        Finding::fail(id, format!("ServerTokens {value} is in effect (the last one Apache reads); Prod is wanted")).with(at(last))
+        Finding::fail(
+            id,
+            format!(
+                "ServerTokens {value} is in effect (the last one Apache reads); Prod is wanted"
+            ),
+        )
+        .with(at(last))
     }
 }
 
 fn signature_on(directive: &Directive) -> bool {
-    !directive.arg().is_some_and(|value| value.eq_ignore_ascii_case("off")) || directive.trailing_comment().is_some()
+    !directive.arg().is_some_and(|value| value.eq_ignore_ascii_case("off"))
+        || directive.trailing_comment().is_some()
 }
 
 fn server_signature(cfg: &ApacheConfig) -> Finding {
@@ -382,7 +519,7 @@ fn server_signature(cfg: &ApacheConfig) -> Finding {
     }
     // .htaccess files Apache reads.
     for served in cfg.served_directories() {
-        if let Some(directive) = served.server_signature.filter(|directive| signature_on(directive))
+        if let Some(directive) = served.server_signature.filter(signature_on)
             && !offending.iter().any(|known| known.place == directive.place)
         {
             offending.push(directive);
@@ -390,13 +527,21 @@ fn server_signature(cfg: &ApacheConfig) -> Finding {
     }
 
     if offending.is_empty() {
-        let summary = if server.is_some() { "ServerSignature Off everywhere it takes effect" } else { "ServerSignature is not set: Off by default" };
+        let summary = if server.is_some() {
+            "ServerSignature Off everywhere it takes effect"
+        } else {
+            "ServerSignature is not set: Off by default"
+        };
         Finding::pass(id, summary).with_evidence(server.map(at))
     } else {
         let first = &offending[0];
         Finding::fail(
             id,
-            format!("ServerSignature {} at {}: error pages show the server version", first.arg().unwrap_or(""), first.place),
+            format!(
+                "ServerSignature {} at {}: error pages show the server version",
+                first.arg().unwrap_or(""),
+                first.place
+            ),
         )
         .with_evidence(offending.iter().map(at))
     }
@@ -407,14 +552,25 @@ fn no_indexes(cfg: &ApacheConfig) -> Finding {
     let served = cfg.served_directories();
     let listed: Vec<_> = served.iter().filter(|dir| dir.options.indexes()).collect();
     if listed.is_empty() {
-        return Finding::pass(id, format!("no served directory has Indexes in effect ({} checked)", served.len()));
+        return Finding::pass(
+            id,
+            format!("no served directory has Indexes in effect ({} checked)", served.len()),
+        );
     }
     let evidence = listed.iter().map(|dir| match &dir.options.indexes_set_by {
-        Some((place, text)) => Evidence::at(&place.file, place.line, format!("{text}  (in effect for {} at {})", dir.path, dir.url)),
+        Some((place, text)) => Evidence::at(
+            &place.file,
+            place.line,
+            format!("{text}  (in effect for {} at {})", dir.path, dir.url),
+        ),
         None => Evidence::note(format!("Indexes in effect for {}", dir.path)),
     });
     let first = listed[0];
-    let turned_on = first.options.indexes_set_by.as_ref().map_or_else(String::new, |(place, _)| format!(", turned on at {place}"));
+    let turned_on = first
+        .options
+        .indexes_set_by
+        .as_ref()
+        .map_or_else(String::new, |(place, _)| format!(", turned on at {place}"));
     if !cfg.has_module("autoindex_module") {
         return Finding::pass(
             id,
@@ -422,8 +578,16 @@ fn no_indexes(cfg: &ApacheConfig) -> Finding {
         )
         .with_evidence(evidence);
     }
-    Finding::fail(id, format!("directory listing is on for {} ({} served director{}){turned_on}", first.path, listed.len(), if listed.len() == 1 { "y" } else { "ies" }))
-        .with_evidence(evidence)
+    Finding::fail(
+        id,
+        format!(
+            "directory listing is on for {} ({} served director{}){turned_on}",
+            first.path,
+            listed.len(),
+            if listed.len() == 1 { "y" } else { "ies" }
+        ),
+    )
+    .with_evidence(evidence)
 }
 
 /// The scopes TLS settings are judged in: the server, then each TLS vhost.
@@ -436,7 +600,12 @@ fn tls_scopes(cfg: &ApacheConfig, name: &str) -> Vec<(String, Option<Directive>)
         .cloned();
     let mut scopes = vec![("server config".to_owned(), server.clone())];
     for vhost in cfg.virtual_hosts().into_iter().filter(|vhost| vhost.ssl) {
-        let own = vhost.all(name).into_iter().rev().find(|directive| !is_tls13_suite_line(directive)).cloned();
+        let own = vhost
+            .all(name)
+            .into_iter()
+            .rev()
+            .find(|directive| !is_tls13_suite_line(directive))
+            .cloned();
         let label = format!(
             "<VirtualHost {}> {}({})",
             vhost.addresses.join(" "),
@@ -449,12 +618,18 @@ fn tls_scopes(cfg: &ApacheConfig, name: &str) -> Vec<(String, Option<Directive>)
 }
 
 fn is_tls13_suite_line(directive: &Directive) -> bool {
-    directive.is("SSLCipherSuite") && directive.args.len() > 1 && (directive.args[0].eq_ignore_ascii_case("TLSv1.3") || directive.args[0] == "SSL")
+    directive.is("SSLCipherSuite")
+        && directive.args.len() > 1
+        && (directive.args[0].eq_ignore_ascii_case("TLSv1.3") || directive.args[0] == "SSL")
 }
 
 fn no_tls(cfg: &ApacheConfig, id: &str) -> Option<Finding> {
-    (!cfg.has_module("ssl_module"))
-        .then(|| Finding::not_applicable(id, "mod_ssl is not loaded: Apache serves no TLS here (TLS may end in front of it)"))
+    (!cfg.has_module("ssl_module")).then(|| {
+        Finding::not_applicable(
+            id,
+            "mod_ssl is not loaded: Apache serves no TLS here (TLS may end in front of it)",
+        )
+    })
 }
 
 fn tls_protocols(cfg: &ApacheConfig) -> Finding {
@@ -480,12 +655,19 @@ fn tls_protocols(cfg: &ApacheConfig) -> Finding {
         }
         evidence.push(match &directive {
             Some(directive) => at(directive),
-            None => Evidence::note(format!("{scope}: no SSLProtocol, mod_ssl's default `{}` applies", tls::DEFAULT_PROTOCOL)),
+            None => Evidence::note(format!(
+                "{scope}: no SSLProtocol, mod_ssl's default `{}` applies",
+                tls::DEFAULT_PROTOCOL
+            )),
         });
     }
     evidence.dedup();
     if bad.is_empty() {
-        Finding::pass(id, "only TLS 1.2 and 1.3 are allowed, globally and in every TLS virtual host").with_evidence(evidence)
+        Finding::pass(
+            id,
+            "only TLS 1.2 and 1.3 are allowed, globally and in every TLS virtual host",
+        )
+        .with_evidence(evidence)
     } else {
         Finding::fail(id, bad.join("; ")).with_evidence(evidence)
     }
@@ -502,10 +684,17 @@ fn tls_ciphers(cfg: &ApacheConfig) -> Finding {
     let mut evidence = Vec::new();
     for (index, (scope, directive)) in tls_scopes(cfg, "SSLCipherSuite").into_iter().enumerate() {
         // With nothing below TLS 1.3 allowed, the TLS 1.2 list never applies.
-        let only_tls13 = protocol_scopes.get(index).and_then(|(_, protocol)| protocol.as_ref()).is_some_and(|protocol| {
-            tls::protocols(&protocol.args).is_ok_and(|set| !set.is_empty() && set.iter().all(|p| *p == "TLSv1.3"))
-        });
-        let spec = directive.as_ref().map_or_else(|| "DEFAULT".to_owned(), |directive| directive.args.last().cloned().unwrap_or_default());
+        let only_tls13 = protocol_scopes
+            .get(index)
+            .and_then(|(_, protocol)| protocol.as_ref())
+            .is_some_and(|protocol| {
+                tls::protocols(&protocol.args)
+                    .is_ok_and(|set| !set.is_empty() && set.iter().all(|p| *p == "TLSv1.3"))
+            });
+        let spec = directive.as_ref().map_or_else(
+            || "DEFAULT".to_owned(),
+            |directive| directive.args.last().cloned().unwrap_or_default(),
+        );
         if let Some(directive) = &directive {
             evidence.push(at(directive));
             if let Some(refusal) = refused_for_comment(directive) {
@@ -513,7 +702,9 @@ fn tls_ciphers(cfg: &ApacheConfig) -> Finding {
                 continue;
             }
         } else {
-            evidence.push(Evidence::note(format!("{scope}: no SSLCipherSuite, OpenSSL's DEFAULT list applies")));
+            evidence.push(Evidence::note(format!(
+                "{scope}: no SSLCipherSuite, OpenSSL's DEFAULT list applies"
+            )));
         }
         if only_tls13 {
             continue;
@@ -522,23 +713,38 @@ fn tls_ciphers(cfg: &ApacheConfig) -> Finding {
             Ok(ciphers) => {
                 let weak: Vec<String> = ciphers
                     .iter()
-                    .filter_map(|cipher| cipher.weakness().map(|why| format!("{} ({why})", cipher.name)))
+                    .filter_map(|cipher| {
+                        cipher.weakness().map(|why| format!("{} ({why})", cipher.name))
+                    })
                     .collect();
                 if !weak.is_empty() {
                     let shown: Vec<&str> = weak.iter().take(4).map(String::as_str).collect();
-                    let more = if weak.len() > 4 { format!(" and {} more", weak.len() - 4) } else { String::new() };
-                    bad.push(format!("{scope}: `{spec}` allows {} weak suite(s): {}{more}", weak.len(), shown.join(", ")));
+                    let more = if weak.len() > 4 {
+                        format!(" and {} more", weak.len() - 4)
+                    } else {
+                        String::new()
+                    };
+                    bad.push(format!(
+                        "{scope}: `{spec}` allows {} weak suite(s): {}{more}",
+                        weak.len(),
+                        shown.join(", ")
+                    ));
                 }
                 evidence.push(Evidence::command(
                     format!("openssl ciphers -v '{spec}'"),
                     format!("{} suites, {} weak", ciphers.len(), weak.len()),
                 ));
             }
-            Err(Some(message)) => bad.push(format!("{scope}: OpenSSL rejects `{spec}` ({message})")),
+            Err(Some(message)) => {
+                bad.push(format!("{scope}: OpenSSL rejects `{spec}` ({message})"))
+            }
             Err(None) => match tls::judge_plain_list(&spec) {
                 Some(weak) if weak.is_empty() => {}
-                Some(weak) => bad.push(format!("{scope}: `{spec}` names weak suites: {}", weak.join(", "))),
-                None => unknown.push(format!("{scope}: `{spec}` needs the openssl command to be expanded")),
+                Some(weak) => {
+                    bad.push(format!("{scope}: `{spec}` names weak suites: {}", weak.join(", ")))
+                }
+                None => unknown
+                    .push(format!("{scope}: `{spec}` needs the openssl command to be expanded")),
             },
         }
     }
@@ -550,6 +756,10 @@ fn tls_ciphers(cfg: &ApacheConfig) -> Finding {
         finding.evidence = evidence;
         finding
     } else {
-        Finding::pass(id, "no weak cipher suite is allowed (judged against Mozilla's intermediate profile)").with_evidence(evidence)
+        Finding::pass(
+            id,
+            "no weak cipher suite is allowed (judged against Mozilla's intermediate profile)",
+        )
+        .with_evidence(evidence)
     }
 }

@@ -45,7 +45,10 @@ pub struct DumpedVhost {
 }
 
 /// Runs the three dumps and compares them with `cfg`.
-pub fn cross_check(cfg: &ApacheConfig, target: &Target) -> Result<Vec<Disagreement>, CrossCheckError> {
+pub fn cross_check(
+    cfg: &ApacheConfig,
+    target: &Target,
+) -> Result<Vec<Disagreement>, CrossCheckError> {
     if !target.is_live_system() {
         return Err(CrossCheckError::NotLive(target.root.display().to_string()));
     }
@@ -58,34 +61,52 @@ pub fn cross_check(cfg: &ApacheConfig, target: &Target) -> Result<Vec<Disagreeme
 
 fn dump(confdir: &std::path::Path, args: &[&str]) -> Result<String, CrossCheckError> {
     let command = format!("APACHE_CONFDIR={} apache2ctl {}", confdir.display(), args.join(" "));
-    let output = Command::new("apache2ctl").args(args).env("APACHE_CONFDIR", confdir).output().map_err(|error| {
-        if error.kind() == std::io::ErrorKind::NotFound {
-            CrossCheckError::NoApacheCtl
-        } else {
-            CrossCheckError::Failed { command: command.clone(), message: error.to_string() }
-        }
-    })?;
+    let output =
+        Command::new("apache2ctl").args(args).env("APACHE_CONFDIR", confdir).output().map_err(
+            |error| {
+                if error.kind() == std::io::ErrorKind::NotFound {
+                    CrossCheckError::NoApacheCtl
+                } else {
+                    CrossCheckError::Failed { command: command.clone(), message: error.to_string() }
+                }
+            },
+        )?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let message = stderr.lines().filter(|line| !line.contains("AH00558")).collect::<Vec<_>>().join(" ");
-        return Err(CrossCheckError::Failed { command, message: crate::redact::printable(&message) });
+        let message =
+            stderr.lines().filter(|line| !line.contains("AH00558")).collect::<Vec<_>>().join(" ");
+        return Err(CrossCheckError::Failed {
+            command,
+            message: crate::redact::printable(&message),
+        });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Compares recorded dump outputs with the model.
-pub fn compare(cfg: &ApacheConfig, modules: &str, vhosts: &str, includes: &str) -> Vec<Disagreement> {
+pub fn compare(
+    cfg: &ApacheConfig,
+    modules: &str,
+    vhosts: &str,
+    includes: &str,
+) -> Vec<Disagreement> {
     let mut out = Vec::new();
 
     let apache_modules = parse_modules(modules);
     for (name, _) in &apache_modules {
         if cfg.module(name).is_none() {
-            out.push(Disagreement { topic: "modules", text: format!("Apache loads {name}; the model does not") });
+            out.push(Disagreement {
+                topic: "modules",
+                text: format!("Apache loads {name}; the model does not"),
+            });
         }
     }
     for module in &cfg.modules {
         if !apache_modules.iter().any(|(name, _)| *name == module.identifier) {
-            out.push(Disagreement { topic: "modules", text: format!("the model loads {}; Apache does not", module.identifier) });
+            out.push(Disagreement {
+                topic: "modules",
+                text: format!("the model loads {}; Apache does not", module.identifier),
+            });
         }
     }
 
@@ -94,13 +115,25 @@ pub fn compare(cfg: &ApacheConfig, modules: &str, vhosts: &str, includes: &str) 
     for vhost in &model {
         let host_file = cfg.host_path(&vhost.place.file).display().to_string();
         if !dumped.iter().any(|seen| seen.file == host_file && seen.line == vhost.place.line) {
-            out.push(Disagreement { topic: "vhosts", text: format!("Apache does not list the virtual host at {}", vhost.place) });
+            out.push(Disagreement {
+                topic: "vhosts",
+                text: format!("Apache does not list the virtual host at {}", vhost.place),
+            });
         }
     }
     for seen in &dumped {
-        let known = model.iter().any(|vhost| cfg.host_path(&vhost.place.file).display().to_string() == seen.file && vhost.place.line == seen.line);
+        let known = model.iter().any(|vhost| {
+            cfg.host_path(&vhost.place.file).display().to_string() == seen.file
+                && vhost.place.line == seen.line
+        });
         if !known {
-            out.push(Disagreement { topic: "vhosts", text: format!("Apache lists a virtual host at {}:{} the model lacks", seen.file, seen.line) });
+            out.push(Disagreement {
+                topic: "vhosts",
+                text: format!(
+                    "Apache lists a virtual host at {}:{} the model lacks",
+                    seen.file, seen.line
+                ),
+            });
         }
     }
 
@@ -110,13 +143,23 @@ pub fn compare(cfg: &ApacheConfig, modules: &str, vhosts: &str, includes: &str) 
         .iter()
         .map(|file| (file.depth, file.dump_line, cfg.host_path(&file.file).display().to_string()))
         .collect();
-    let seen: Vec<(usize, Option<u32>, String)> = apache_includes.iter().map(|file| (file.depth, file.line, file.file.clone())).collect();
+    let seen: Vec<(usize, Option<u32>, String)> =
+        apache_includes.iter().map(|file| (file.depth, file.line, file.file.clone())).collect();
     if seen != model_includes {
-        let position = seen.iter().zip(&model_includes).position(|(a, b)| a != b).unwrap_or(seen.len().min(model_includes.len()));
+        let position = seen
+            .iter()
+            .zip(&model_includes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(seen.len().min(model_includes.len()));
         let describe = |entry: Option<&(usize, Option<u32>, String)>| {
             entry.map_or_else(
                 || "nothing".to_owned(),
-                |(depth, line, file)| format!("{file} (depth {depth}, from line {})", line.map_or_else(|| "-".to_owned(), |l| l.to_string())),
+                |(depth, line, file)| {
+                    format!(
+                        "{file} (depth {depth}, from line {})",
+                        line.map_or_else(|| "-".to_owned(), |l| l.to_string())
+                    )
+                },
             )
         };
         let apache_line = describe(seen.get(position));
@@ -157,7 +200,11 @@ pub fn parse_includes(output: &str) -> Vec<DumpedInclude> {
             let rest = trimmed.strip_prefix('(')?;
             let (marker, file) = rest.split_once(") ")?;
             let line_number = if marker == "*" { None } else { Some(marker.parse().ok()?) };
-            Some(DumpedInclude { depth: (indent / 2).saturating_sub(1), line: line_number, file: file.to_owned() })
+            Some(DumpedInclude {
+                depth: (indent / 2).saturating_sub(1),
+                line: line_number,
+                file: file.to_owned(),
+            })
         })
         .collect()
 }
@@ -177,9 +224,12 @@ pub fn parse_vhosts(output: &str) -> Vec<DumpedVhost> {
             inside = false;
             continue;
         }
-        let Some((head, place)) = line.rsplit_once(" (").and_then(|(head, tail)| tail.strip_suffix(')').map(|tail| (head, tail))) else {
+        let Some((head, place)) = line
+            .rsplit_once(" (")
+            .and_then(|(head, tail)| tail.strip_suffix(')').map(|tail| (head, tail)))
+        else {
             if !line.starts_with(' ') {
-                address = line.split_whitespace().next().unwrap_or("").to_owned();
+                line.split_whitespace().next().unwrap_or("").clone_into(&mut address);
             }
             continue;
         };
@@ -188,10 +238,13 @@ pub fn parse_vhosts(output: &str) -> Vec<DumpedVhost> {
         let words: Vec<&str> = head.split_whitespace().collect();
         let name = words.last().copied().unwrap_or("").to_owned();
         if !line.starts_with(' ') {
-            address = words.first().copied().unwrap_or("").to_owned();
+            words.first().copied().unwrap_or("").clone_into(&mut address);
         }
-        let entry = DumpedVhost { address: address.clone(), name, file: file.to_owned(), line: number };
-        if !out.iter().any(|known| known.file == entry.file && known.line == entry.line && known.address == entry.address) {
+        let entry =
+            DumpedVhost { address: address.clone(), name, file: file.to_owned(), line: number };
+        if !out.iter().any(|known| {
+            known.file == entry.file && known.line == entry.line && known.address == entry.address
+        }) {
             out.push(entry);
         }
     }

@@ -5,7 +5,7 @@
 
 use super::{ApacheConfig, Directive, Place, loader};
 
-/// Debian's compiled-in DocumentRoot (`apache2ctl -S`: Main DocumentRoot).
+/// Debian's compiled-in `DocumentRoot` (`apache2ctl -S`: `Main DocumentRoot`).
 const DEFAULT_DOCUMENT_ROOT: &str = "/var/www/html";
 
 const OPT_INDEXES: u16 = 1;
@@ -84,7 +84,9 @@ pub struct VirtualHost {
 impl VirtualHost {
     /// The port of the first address that names one.
     pub fn port(&self) -> Option<u16> {
-        self.addresses.iter().find_map(|address| address.rsplit_once(':').and_then(|(_, port)| port.parse().ok()))
+        self.addresses
+            .iter()
+            .find_map(|address| address.rsplit_once(':').and_then(|(_, port)| port.parse().ok()))
     }
 
     /// Directives directly in the virtual host (through decided conditionals,
@@ -105,22 +107,32 @@ impl VirtualHost {
 
     /// The last occurrence of `name` directly in the virtual host.
     pub fn value(&self, name: &str) -> Option<&Directive> {
-        self.own().into_iter().rev().find(|directive| directive.is(name) && directive.section.is_none())
+        self.own()
+            .into_iter()
+            .rev()
+            .find(|directive| directive.is(name) && directive.section.is_none())
     }
 
     /// All occurrences of `name` directly in the virtual host.
     pub fn all(&self, name: &str) -> Vec<&Directive> {
-        self.own().into_iter().filter(|directive| directive.is(name) && directive.section.is_none()).collect()
+        self.own()
+            .into_iter()
+            .filter(|directive| directive.is(name) && directive.section.is_none())
+            .collect()
     }
 
-    /// True when `host` is its ServerName or one of its aliases (aliases may
+    /// True when `host` is its `ServerName` or one of its aliases (aliases may
     /// hold `*` and `?` wildcards).
     pub fn answers_to(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
-        let named = self.server_name.as_deref().is_some_and(|name| strip_scheme(name).eq_ignore_ascii_case(&host));
+        let named = self
+            .server_name
+            .as_deref()
+            .is_some_and(|name| strip_scheme(name).eq_ignore_ascii_case(&host));
         named
             || self.aliases.iter().any(|alias| {
-                glob::Pattern::new(&alias.to_ascii_lowercase()).is_ok_and(|pattern| pattern.matches(&host))
+                glob::Pattern::new(&alias.to_ascii_lowercase())
+                    .is_ok_and(|pattern| pattern.matches(&host))
             })
     }
 
@@ -167,7 +179,9 @@ impl VirtualHost {
 
 fn strip_scheme(name: &str) -> &str {
     let name = name.split_once("://").map_or(name, |(_, rest)| rest);
-    name.rsplit_once(':').map_or(name, |(host, port)| if port.chars().all(|c| c.is_ascii_digit()) { host } else { name })
+    name.rsplit_once(':').map_or(name, |(host, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) { host } else { name }
+    })
 }
 
 /// A `WSGIDaemonProcess` line.
@@ -188,7 +202,7 @@ pub struct WsgiDaemon {
 pub struct ServedDirectory {
     /// Inside path of the directory.
     pub path: String,
-    /// The URL path that maps to it (`/` for a DocumentRoot).
+    /// The URL path that maps to it (`/` for a `DocumentRoot`).
     pub url: String,
     /// The virtual host, by index, or None for the main server.
     pub vhost: Option<usize>,
@@ -199,7 +213,7 @@ pub struct ServedDirectory {
     pub server_signature: Option<Directive>,
     /// `.htaccess` files that were applied, inside paths.
     pub htaccess: Vec<String>,
-    /// `.htaccess` files present but ignored because AllowOverride forbids.
+    /// `.htaccess` files present but ignored because `AllowOverride` forbids.
     pub htaccess_ignored: Vec<String>,
 }
 
@@ -228,7 +242,8 @@ impl ApacheConfig {
 
     /// Every `<VirtualHost>` Apache reads, in order.
     pub fn virtual_hosts(&self) -> Vec<VirtualHost> {
-        let server_ssl = self.server_value("SSLEngine").is_some_and(|directive| is_on(directive.arg()));
+        let server_ssl =
+            self.server_value("SSLEngine").is_some_and(|directive| is_on(directive.arg()));
         direct(&self.directives)
             .into_iter()
             .filter(|directive| directive.is("VirtualHost") && directive.section.is_some())
@@ -243,8 +258,14 @@ impl ApacheConfig {
                     place: section.place.clone(),
                     section: section.clone(),
                 };
-                host.server_name = host.value("ServerName").and_then(|directive| directive.arg().map(str::to_owned));
-                host.aliases = host.all("ServerAlias").into_iter().flat_map(|directive| directive.args.clone()).collect();
+                host.server_name = host
+                    .value("ServerName")
+                    .and_then(|directive| directive.arg().map(str::to_owned));
+                host.aliases = host
+                    .all("ServerAlias")
+                    .into_iter()
+                    .flat_map(|directive| directive.args.clone())
+                    .collect();
                 if let Some(engine) = host.value("SSLEngine") {
                     host.ssl = is_on(engine.arg());
                 }
@@ -253,31 +274,39 @@ impl ApacheConfig {
             .collect()
     }
 
-    /// The virtual hosts that answer to `host` by ServerName or ServerAlias.
+    /// The virtual hosts that answer to `host` by `ServerName` or `ServerAlias`.
     pub fn vhosts_named(&self, host: &str) -> Vec<VirtualHost> {
         self.virtual_hosts().into_iter().filter(|vhost| vhost.answers_to(host)).collect()
     }
 
     /// Every `WSGIDaemonProcess`, at server level or in a virtual host.
     pub fn wsgi_daemons(&self) -> Vec<WsgiDaemon> {
-        let mut out: Vec<WsgiDaemon> =
-            self.server_level("WSGIDaemonProcess").into_iter().filter_map(|directive| wsgi_daemon(directive, None)).collect();
+        let mut out: Vec<WsgiDaemon> = self
+            .server_level("WSGIDaemonProcess")
+            .into_iter()
+            .filter_map(|directive| wsgi_daemon(directive, None))
+            .collect();
         for vhost in self.virtual_hosts() {
-            out.extend(vhost.all("WSGIDaemonProcess").into_iter().filter_map(|directive| wsgi_daemon(directive, Some(vhost.index))));
+            out.extend(
+                vhost
+                    .all("WSGIDaemonProcess")
+                    .into_iter()
+                    .filter_map(|directive| wsgi_daemon(directive, Some(vhost.index))),
+            );
         }
         out
     }
 
     /// The server's `Options` (outside any section): the default is
-    /// FollowSymLinks.
+    /// `FollowSymLinks`.
     pub fn server_options(&self) -> Options {
         let mut conf = DirConf::server_default();
         conf.merge(&DirConf::from_directives(&direct(&self.directives)));
         conf.options()
     }
 
-    /// Every directory Apache serves (DocumentRoot, Alias, AliasMatch and
-    /// WSGIScriptAlias targets) in every virtual host, or in the main server
+    /// Every directory Apache serves (`DocumentRoot`, `Alias`, `AliasMatch` and
+    /// `WSGIScriptAlias` targets) in every virtual host, or in the main server
     /// when there is no virtual host, with what is in effect there.
     pub fn served_directories(&self) -> Vec<ServedDirectory> {
         let vhosts = self.virtual_hosts();
@@ -291,7 +320,13 @@ impl ApacheConfig {
         for vhost in &vhosts {
             let own = vhost.own();
             for (url, path, place) in served_roots(&server, Some(&own)) {
-                out.push(self.directory_in_effect(&server, Some((vhost.index, &own)), &path, &url, place));
+                out.push(self.directory_in_effect(
+                    &server,
+                    Some((vhost.index, &own)),
+                    &path,
+                    &url,
+                    place,
+                ));
             }
         }
         out
@@ -314,7 +349,8 @@ impl ApacheConfig {
 
         // <Directory> sections of the server then the virtual host, sorted by
         // depth (stable, so config order breaks ties); regex ones apart.
-        let mut sections: Vec<&Directive> = server.iter().copied().filter(|d| d.section.is_some()).collect();
+        let mut sections: Vec<&Directive> =
+            server.iter().copied().filter(|d| d.section.is_some()).collect();
         if let Some((_, own)) = vhost {
             sections.extend(own.iter().copied().filter(|d| d.section.is_some()));
         }
@@ -335,7 +371,9 @@ impl ApacheConfig {
         plain.sort_by_key(|(depth, _)| *depth);
 
         let access_file = vhost
-            .and_then(|(_, own)| own.iter().rev().find(|d| d.is("AccessFileName")).and_then(|d| d.arg()))
+            .and_then(|(_, own)| {
+                own.iter().rev().find(|d| d.is("AccessFileName")).and_then(|d| d.arg())
+            })
             .or_else(|| server.iter().rev().find(|d| d.is("AccessFileName")).and_then(|d| d.arg()))
             .unwrap_or(".htaccess")
             .to_owned();
@@ -345,7 +383,9 @@ impl ApacheConfig {
         let mut htaccess_ignored = Vec::new();
         for depth in 0..=parts.len() {
             for (section_depth, section) in &plain {
-                if *section_depth == depth && directory_matches(section.arg().unwrap_or("/"), &parts) {
+                if *section_depth == depth
+                    && directory_matches(section.arg().unwrap_or("/"), &parts)
+                {
                     conf.merge(&DirConf::from_section(section));
                 }
             }
@@ -367,7 +407,9 @@ impl ApacheConfig {
         let dir_with_slash = format!("{}/", path.trim_end_matches('/'));
         for section in regex_sections {
             let pattern = section.args.last().map_or("", String::as_str);
-            if regex::Regex::new(pattern).is_ok_and(|re| re.is_match(&dir_with_slash) || re.is_match(path)) {
+            if regex::Regex::new(pattern)
+                .is_ok_and(|re| re.is_match(&dir_with_slash) || re.is_match(path))
+            {
                 conf.merge(&DirConf::from_section(section));
             }
         }
@@ -397,7 +439,9 @@ fn is_on(value: Option<&str>) -> bool {
 fn wsgi_daemon(directive: &Directive, vhost: Option<usize>) -> Option<WsgiDaemon> {
     let name = directive.arg()?.to_owned();
     let option = |key: &str| {
-        directive.args.iter().skip(1).find_map(|arg| arg.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')).map(str::to_owned))
+        directive.args.iter().skip(1).find_map(|arg| {
+            arg.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')).map(str::to_owned)
+        })
     };
     Some(WsgiDaemon {
         name,
@@ -411,7 +455,10 @@ fn wsgi_daemon(directive: &Directive, vhost: Option<usize>) -> Option<WsgiDaemon
 }
 
 /// The (URL, directory, line) pairs a server or virtual host serves.
-fn served_roots(server: &[&Directive], vhost: Option<&Vec<&Directive>>) -> Vec<(String, String, Option<Place>)> {
+fn served_roots(
+    server: &[&Directive],
+    vhost: Option<&Vec<&Directive>>,
+) -> Vec<(String, String, Option<Place>)> {
     let last = |name: &str| -> Option<&Directive> {
         vhost
             .and_then(|own| own.iter().rev().find(|d| d.is(name) && d.section.is_none()).copied())
@@ -428,7 +475,7 @@ fn served_roots(server: &[&Directive], vhost: Option<&Vec<&Directive>>) -> Vec<(
     }
 
     // Aliases at server level apply in every virtual host too.
-    let mut aliases: Vec<&Directive> = server.iter().copied().collect();
+    let mut aliases: Vec<&Directive> = server.to_vec();
     if let Some(own) = vhost {
         aliases.extend(own.iter().copied());
     }
@@ -440,7 +487,11 @@ fn served_roots(server: &[&Directive], vhost: Option<&Vec<&Directive>>) -> Vec<(
         if directive.is("Alias") || directive.is("ScriptAlias") {
             out.push((url.clone(), trim_dir(target), Some(directive.place.clone())));
         } else if directive.is("AliasMatch") {
-            let literal_url: String = url.trim_start_matches('^').chars().take_while(|c| !"()[.*+?$\\|".contains(*c)).collect();
+            let literal_url: String = url
+                .trim_start_matches('^')
+                .chars()
+                .take_while(|c| !"()[.*+?$\\|".contains(*c))
+                .collect();
             let literal_target: String = target.chars().take_while(|c| *c != '$').collect();
             let dir = match literal_target.rfind('/') {
                 Some(slash) => literal_target[..=slash].to_owned(),
@@ -462,7 +513,9 @@ fn served_roots(server: &[&Directive], vhost: Option<&Vec<&Directive>>) -> Vec<(
 
 fn looks_like_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".py") || name.ends_with(".wsgi")
+    std::path::Path::new(name)
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("py") || ext.eq_ignore_ascii_case("wsgi"))
 }
 
 fn trim_dir(path: &str) -> String {
@@ -491,7 +544,8 @@ fn directory_matches(section_path: &str, parts: &[&str]) -> bool {
 }
 
 fn location_matches(section: &Directive, url: &str) -> bool {
-    let is_regex = section.is("LocationMatch") || section.args.first().is_some_and(|arg| arg == "~");
+    let is_regex =
+        section.is("LocationMatch") || section.args.first().is_some_and(|arg| arg == "~");
     let pattern = section.args.last().map_or("", String::as_str);
     if is_regex {
         return regex::Regex::new(pattern).is_ok_and(|re| re.is_match(url));
@@ -499,7 +553,8 @@ fn location_matches(section: &Directive, url: &str) -> bool {
     if pattern.contains(['*', '?', '[']) {
         return glob::Pattern::new(pattern).is_ok_and(|glob| glob.matches(url));
     }
-    url.strip_prefix(pattern).is_some_and(|rest| pattern.ends_with('/') || rest.is_empty() || rest.starts_with('/'))
+    url.strip_prefix(pattern)
+        .is_some_and(|rest| pattern.ends_with('/') || rest.is_empty() || rest.starts_with('/'))
 }
 
 /// What one configuration section says about `Options`, `AllowOverride` and
@@ -517,15 +572,32 @@ struct DirConf {
 
 impl DirConf {
     fn server_default() -> DirConf {
-        DirConf { opts: OPT_UNSET | OPT_SYM_LINKS, add: 0, remove: 0, indexes_by: None, allow: Some((false, false, 0)), signature: None }
+        DirConf {
+            opts: OPT_UNSET | OPT_SYM_LINKS,
+            add: 0,
+            remove: 0,
+            indexes_by: None,
+            allow: Some((false, false, 0)),
+            signature: None,
+        }
     }
 
     fn empty() -> DirConf {
-        DirConf { opts: OPT_UNSET, add: 0, remove: 0, indexes_by: None, allow: None, signature: None }
+        DirConf {
+            opts: OPT_UNSET,
+            add: 0,
+            remove: 0,
+            indexes_by: None,
+            allow: None,
+            signature: None,
+        }
     }
 
     fn from_section(section: &Directive) -> DirConf {
-        section.section.as_ref().map_or_else(DirConf::empty, |body| DirConf::from_directives(&direct(&body.children)))
+        section
+            .section
+            .as_ref()
+            .map_or_else(DirConf::empty, |body| DirConf::from_directives(&direct(&body.children)))
     }
 
     fn from_directives(directives: &[&Directive]) -> DirConf {
@@ -545,7 +617,7 @@ impl DirConf {
         conf
     }
 
-    /// A `.htaccess`: only what the AllowOverride in effect lets through.
+    /// A `.htaccess`: only what the `AllowOverride` in effect lets through.
     fn from_htaccess(directives: &[&Directive], parent: &DirConf) -> DirConf {
         let (any, options, allowed) = parent.allow.unwrap_or((false, false, 0));
         let mut conf = DirConf::empty();

@@ -57,7 +57,11 @@ pub fn load(target: &Target) -> Result<ApacheConfig, ApacheError> {
 
 /// Parses one file that is not part of the include tree (a `.htaccess`),
 /// deciding its conditionals against what `config` loaded.
-pub fn parse_detached(config: &ApacheConfig, file: &str, content: &str) -> Result<Vec<Directive>, ApacheError> {
+pub fn parse_detached(
+    config: &ApacheConfig,
+    file: &str,
+    content: &str,
+) -> Result<Vec<Directive>, ApacheError> {
     let mut reader = Reader {
         host_root: config.host_root.clone(),
         variables: config.variables.clone(),
@@ -120,7 +124,12 @@ struct Reader {
 }
 
 impl Reader {
-    fn read_file(&mut self, file: &str, depth: usize, from: Option<Place>) -> Result<Vec<Directive>, ApacheError> {
+    fn read_file(
+        &mut self,
+        file: &str,
+        depth: usize,
+        from: Option<Place>,
+    ) -> Result<Vec<Directive>, ApacheError> {
         if self.stack.iter().any(|open| open == file) || depth > MAX_DEPTH {
             let mut chain: Vec<&str> = self.stack.iter().map(String::as_str).collect();
             chain.push(file);
@@ -179,7 +188,8 @@ impl Reader {
             }
 
             if let Some(opening) = text.strip_prefix('<') {
-                let directive = self.parse_section(opening, line, &text, place, lines, next, file, mode, depth)?;
+                let directive = self
+                    .parse_section(opening, line, &text, place, lines, next, file, mode, depth)?;
                 out.push(directive);
                 continue;
             }
@@ -195,13 +205,16 @@ impl Reader {
                 last_line: line.last_line,
                 section: None,
             };
-            let included = if mode == Mode::Active { self.run(&directive, depth)? } else { Vec::new() };
+            let included =
+                if mode == Mode::Active { self.run(&directive, depth)? } else { Vec::new() };
             out.push(directive);
             out.extend(included);
         }
 
         match open {
-            Some((name, at)) => Err(ApacheError::Unclosed { at: at.clone(), section: name.to_owned() }),
+            Some((name, at)) => {
+                Err(ApacheError::Unclosed { at: at.clone(), section: name.to_owned() })
+            }
             None => Ok(out),
         }
     }
@@ -219,7 +232,8 @@ impl Reader {
         mode: Mode,
         depth: usize,
     ) -> Result<Directive, ApacheError> {
-        let name_end = opening.find(|c: char| c.is_whitespace() || c == '>').unwrap_or(opening.len());
+        let name_end =
+            opening.find(|c: char| c.is_whitespace() || c == '>').unwrap_or(opening.len());
         let name = opening[..name_end].to_owned();
         let Some(rest) = opening[name_end..].trim().strip_suffix('>') else {
             return Err(ApacheError::Syntax {
@@ -344,7 +358,9 @@ impl Reader {
         };
         let current = self.version;
         let text = format!("{}.{}.{}", current.0, current.1, current.2);
-        let holds = if let Some(pattern) = wanted.strip_prefix('/').and_then(|rest| rest.strip_suffix('/')) {
+        let holds = if let Some(pattern) =
+            wanted.strip_prefix('/').and_then(|rest| rest.strip_suffix('/'))
+        {
             regex::Regex::new(pattern).is_ok_and(|re| re.is_match(&text))
         } else if operator == "~" {
             regex::Regex::new(wanted).is_ok_and(|re| re.is_match(&text))
@@ -371,7 +387,12 @@ impl Reader {
     }
 
     /// The files an `Include` names, in the order Apache reads them.
-    fn expand_include(&self, pattern: &str, optional: bool, at: &Place) -> Result<Vec<String>, ApacheError> {
+    fn expand_include(
+        &self,
+        pattern: &str,
+        optional: bool,
+        at: &Place,
+    ) -> Result<Vec<String>, ApacheError> {
         let path = self.absolute(pattern);
         if !path.contains(['*', '?', '[']) {
             let host = self.resolve(&path);
@@ -390,7 +411,8 @@ impl Reader {
         } else {
             format!("{}{}", glob::Pattern::escape(&self.host_root.to_string_lossy()), path)
         };
-        let options = glob::MatchOptions { require_literal_leading_dot: true, ..glob::MatchOptions::new() };
+        let options =
+            glob::MatchOptions { require_literal_leading_dot: true, ..glob::MatchOptions::new() };
         let matches: Vec<PathBuf> = glob::glob_with(&host_pattern, options)
             .map(|paths| paths.filter_map(Result::ok).collect())
             .unwrap_or_default();
@@ -415,7 +437,10 @@ impl Reader {
     fn everything_under(&self, dir: &str) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.resolve(dir))
             .map(|entries| {
-                entries.filter_map(Result::ok).map(|entry| entry.file_name().to_string_lossy().into_owned()).collect()
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .collect()
             })
             .unwrap_or_default();
         names.sort();
@@ -444,7 +469,8 @@ pub fn resolve_in_root(root: &Path, inside: &str) -> PathBuf {
     if root == Path::new("/") {
         return PathBuf::from(inside);
     }
-    let mut pending: Vec<String> = inside.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect();
+    let mut pending: Vec<String> =
+        inside.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect();
     pending.reverse();
     let mut current: Vec<String> = Vec::new();
     let mut hops = 0;

@@ -24,7 +24,7 @@ pub use modules::{LoadedModule, STATIC_MODULES};
 pub enum ApacheError {
     #[error("no Apache configuration: {file} does not exist")]
     Missing { file: String },
-    #[error("{file}: cannot be read ({reason}){}", included_from(.from))]
+    #[error("{file}: cannot be read ({reason}){}", included_from(.from.as_ref()))]
     Unreadable { file: String, reason: String, from: Option<Place> },
     #[error("{}: include cycle: {chain}", .at)]
     IncludeCycle { at: Place, chain: String },
@@ -36,8 +36,8 @@ pub enum ApacheError {
     Syntax { at: Place, message: String },
 }
 
-fn included_from(from: &Option<Place>) -> String {
-    from.as_ref().map_or_else(String::new, |place| format!(", included from {place}"))
+fn included_from(from: Option<&Place>) -> String {
+    from.map_or_else(String::new, |place| format!(", included from {place}"))
 }
 
 /// A line of a file inside the target.

@@ -57,7 +57,8 @@ pub fn static_modules() -> Vec<LoadedModule> {
 /// `mod_evasive24.c`, whatever its identifier says); the MPMs are built from
 /// `event.c`, `prefork.c` and `worker.c`; PHP from `mod_php*.c`.
 pub fn source_name(identifier: &str, object: &str) -> String {
-    if let Some(mpm) = identifier.strip_prefix("mpm_").and_then(|rest| rest.strip_suffix("_module")) {
+    if let Some(mpm) = identifier.strip_prefix("mpm_").and_then(|rest| rest.strip_suffix("_module"))
+    {
         return format!("{mpm}.c");
     }
     let file = object.rsplit('/').next().unwrap_or(object);
@@ -77,10 +78,19 @@ mod tests {
 
     #[test]
     fn source_names_follow_the_object_not_the_identifier() {
-        assert_eq!(source_name("evasive20_module", "/usr/lib/apache2/modules/mod_evasive20.so"), "mod_evasive20.c");
+        assert_eq!(
+            source_name("evasive20_module", "/usr/lib/apache2/modules/mod_evasive20.so"),
+            "mod_evasive20.c"
+        );
         assert_eq!(source_name("evasive20_module", "modules/mod_evasive24.so"), "mod_evasive24.c");
-        assert_eq!(source_name("evasive_module", "/usr/lib/apache2/modules/mod_evasive.so"), "mod_evasive.c");
-        assert_eq!(source_name("mpm_event_module", "/usr/lib/apache2/modules/mod_mpm_event.so"), "event.c");
+        assert_eq!(
+            source_name("evasive_module", "/usr/lib/apache2/modules/mod_evasive.so"),
+            "mod_evasive.c"
+        );
+        assert_eq!(
+            source_name("mpm_event_module", "/usr/lib/apache2/modules/mod_mpm_event.so"),
+            "event.c"
+        );
         assert_eq!(source_name("security2_module", "/x/mod_security2.so"), "mod_security2.c");
     }
 }

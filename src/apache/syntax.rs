@@ -76,7 +76,10 @@ pub fn words(line: &str) -> Vec<String> {
         if quote == '"' || quote == '\'' {
             i += 1;
             while i < chars.len() && chars[i] != quote {
-                if chars[i] == '\\' && i + 1 < chars.len() && (chars[i + 1] == quote || chars[i + 1] == '\\') {
+                if chars[i] == '\\'
+                    && i + 1 < chars.len()
+                    && (chars[i + 1] == quote || chars[i + 1] == '\\')
+                {
                     i += 1;
                 }
                 word.push(chars[i]);
@@ -101,29 +104,27 @@ pub fn words(line: &str) -> Vec<String> {
 
 /// Replaces `${NAME}` with its value where `vars` knows it; an unknown name
 /// stays as written (Apache warns with AH00111 and keeps it too).
-pub fn expand(line: &str, vars: &HashMap<String, String>) -> String {
+pub fn expand<S: std::hash::BuildHasher>(line: &str, vars: &HashMap<String, String, S>) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
+        if let Some(end) = after.find('}') {
+            {
                 let name = &after[..end];
-                match vars.get(name) {
-                    Some(value) => out.push_str(value),
-                    None => {
-                        out.push_str("${");
-                        out.push_str(name);
-                        out.push('}');
-                    }
+                if let Some(value) = vars.get(name) {
+                    out.push_str(value);
+                } else {
+                    out.push_str("${");
+                    out.push_str(name);
+                    out.push('}');
                 }
                 rest = &after[end + 1..];
             }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
+        } else {
+            out.push_str(&rest[start..]);
+            rest = "";
         }
     }
     out.push_str(rest);
@@ -241,7 +242,8 @@ mod tests {
 
     #[test]
     fn envvars_follow_debians_instance_suffix() {
-        let text = "export APACHE_LOG_DIR=/var/log/apache2$SUFFIX\nexport APACHE_RUN_USER=www-data\n";
+        let text =
+            "export APACHE_LOG_DIR=/var/log/apache2$SUFFIX\nexport APACHE_RUN_USER=www-data\n";
         let vars = envvars(text, "/etc/apache2-site");
         assert_eq!(vars["APACHE_LOG_DIR"], "/var/log/apache2-site");
         assert_eq!(envvars(text, "/etc/apache2")["APACHE_LOG_DIR"], "/var/log/apache2");

@@ -1,11 +1,11 @@
-//! mod_ssl's `SSLProtocol` arithmetic and a judgement of `SSLCipherSuite`
+//! `mod_ssl`'s `SSLProtocol` arithmetic and a judgement of `SSLCipherSuite`
 //! against Mozilla's intermediate profile (guideline 6.0). Expanding a cipher
 //! string needs the `openssl` command; without it only plain lists are judged.
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-/// mod_ssl's default when no `SSLProtocol` is set anywhere.
+/// `mod_ssl`'s default when no `SSLProtocol` is set anywhere.
 pub const DEFAULT_PROTOCOL: &str = "all -SSLv3";
 
 /// Mozilla intermediate's TLS 1.2 suites (guideline 6.0).
@@ -20,7 +20,7 @@ pub const MOZILLA_INTERMEDIATE: [&str; 6] = [
 
 const ALL: [&str; 5] = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
-/// The protocols an `SSLProtocol` line allows, as mod_ssl computes them:
+/// The protocols an `SSLProtocol` line allows, as `mod_ssl` computes them:
 /// a bare word replaces the set, `+`/`-` add or remove, `all` is every
 /// protocol. An unknown word is an error Apache refuses to start with.
 pub fn protocols(args: &[String]) -> Result<BTreeSet<&'static str>, String> {
@@ -77,7 +77,10 @@ impl Cipher {
             Some("no encryption (NULL)")
         } else if name.contains("EXP") {
             Some("export grade")
-        } else if self.au.eq_ignore_ascii_case("None") || name.contains("ADH") || name.contains("AECDH") {
+        } else if self.au.eq_ignore_ascii_case("None")
+            || name.contains("ADH")
+            || name.contains("AECDH")
+        {
             Some("anonymous (no authentication)")
         } else if enc.contains("RC4") {
             Some("RC4")
@@ -105,7 +108,14 @@ pub fn parse_openssl_ciphers(output: &str) -> Vec<Cipher> {
             let mut fields = line.split_whitespace();
             let name = fields.next()?.to_owned();
             let protocol = fields.next()?.to_owned();
-            let mut cipher = Cipher { name, protocol, kx: String::new(), au: String::new(), enc: String::new(), mac: String::new() };
+            let mut cipher = Cipher {
+                name,
+                protocol,
+                kx: String::new(),
+                au: String::new(),
+                enc: String::new(),
+                mac: String::new(),
+            };
             for field in fields {
                 if let Some((key, value)) = field.split_once('=') {
                     let value = value.to_owned();
@@ -127,7 +137,8 @@ pub fn parse_openssl_ciphers(output: &str) -> Vec<Cipher> {
 /// Err(None) when openssl is missing, Err(Some(message)) when it rejects
 /// the string.
 pub fn expand_with_openssl(spec: &str) -> Result<Vec<Cipher>, Option<String>> {
-    let output = Command::new("openssl").args(["ciphers", "-v", spec]).output().map_err(|_| None)?;
+    let output =
+        Command::new("openssl").args(["ciphers", "-v", spec]).output().map_err(|_| None)?;
     if !output.status.success() {
         let message = String::from_utf8_lossy(&output.stderr);
         let first = message.lines().next().unwrap_or("openssl rejected the cipher string");
@@ -147,7 +158,9 @@ pub fn judge_plain_list(spec: &str) -> Option<Vec<String>> {
             continue;
         }
         let upper = name.to_ascii_uppercase();
-        let plainly_weak = ["RC4", "3DES", "DES-CBC", "NULL", "EXP", "MD5", "ADH", "AECDH"].iter().any(|bad| upper.contains(bad))
+        let plainly_weak = ["RC4", "3DES", "DES-CBC", "NULL", "EXP", "MD5", "ADH", "AECDH"]
+            .iter()
+            .any(|bad| upper.contains(bad))
             || (upper.contains('-') && !upper.contains("GCM") && !upper.contains("CHACHA20"))
             || (upper.contains('-') && !upper.starts_with("ECDHE-") && !upper.starts_with("DHE-"));
         if plainly_weak && !upper.starts_with('!') && !upper.starts_with('-') {

@@ -25,12 +25,27 @@ pub const BASE: &[(&str, &str)] = &[
          IncludeOptional conf-enabled/*.conf\n\
          IncludeOptional sites-enabled/*.conf\n",
     ),
-    ("etc/apache2/envvars", "export APACHE_RUN_USER=www-data\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX\n"),
+    (
+        "etc/apache2/envvars",
+        "export APACHE_RUN_USER=www-data\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX\n",
+    ),
     ("etc/apache2/ports.conf", "Listen 80\n<IfModule ssl_module>\n\tListen 443\n</IfModule>\n"),
-    ("etc/apache2/mods-enabled/alias.load", "LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so\n"),
-    ("etc/apache2/mods-enabled/autoindex.load", "LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so\n"),
-    ("etc/apache2/mods-enabled/mpm_event.load", "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"),
-    ("var/lib/dpkg/status", "Package: apache2\nStatus: install ok installed\nVersion: 2.4.71-1~deb12u1\n"),
+    (
+        "etc/apache2/mods-enabled/alias.load",
+        "LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so\n",
+    ),
+    (
+        "etc/apache2/mods-enabled/autoindex.load",
+        "LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so\n",
+    ),
+    (
+        "etc/apache2/mods-enabled/mpm_event.load",
+        "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n",
+    ),
+    (
+        "var/lib/dpkg/status",
+        "Package: apache2\nStatus: install ok installed\nVersion: 2.4.71-1~deb12u1\n",
+    ),
 ];
 
 /// Writes `BASE` plus `files` (later entries replace earlier ones).
@@ -64,11 +79,17 @@ pub fn check(root: &Path, id: &str) -> Finding {
 }
 
 pub fn assert_status(finding: &Finding, status: Status) {
-    assert_eq!(finding.status, status, "{}: {}\n{:#?}", finding.id, finding.summary, finding.evidence);
+    assert_eq!(
+        finding.status, status,
+        "{}: {}\n{:#?}",
+        finding.id, finding.summary, finding.evidence
+    );
 }
 
 pub fn evidence_mentions(finding: &Finding, file_suffix: &str, line: u32) -> bool {
-    finding.evidence.iter().any(|e| e.file.as_deref().is_some_and(|f| f.ends_with(file_suffix)) && e.line == Some(line))
+    finding.evidence.iter().any(|e| {
+        e.file.as_deref().is_some_and(|f| f.ends_with(file_suffix)) && e.line == Some(line)
+    })
 }
 
 /// The Debian fixture trees in tests/fixtures/apache/<name>.
@@ -80,22 +101,35 @@ const INSTALL_HINT: &str = "Debian's Apache is needed for this test: apt-get upd
     DEBIAN_FRONTEND=noninteractive apt-get install -y apache2 libapache2-mod-security2 modsecurity-crs libapache2-mod-evasive";
 
 /// A copy of this machine's /etc/apache2 in a temporary directory, to be
-/// used as APACHE_CONFDIR. Fails (never skips) when Apache is missing.
+/// used as `APACHE_CONFDIR`. Fails (never skips) when Apache is missing.
 pub fn debian_copy() -> tempfile::TempDir {
-    assert!(Path::new("/etc/apache2/apache2.conf").is_file() && which("apache2ctl"), "{INSTALL_HINT}");
+    assert!(
+        Path::new("/etc/apache2/apache2.conf").is_file() && which("apache2ctl"),
+        "{INSTALL_HINT}"
+    );
     let dir = tempfile::tempdir().expect("temporary directory");
-    let status = Command::new("cp").arg("-a").arg("/etc/apache2/.").arg(dir.path()).status().expect("cp runs");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg("/etc/apache2/.")
+        .arg(dir.path())
+        .status()
+        .expect("cp runs");
     assert!(status.success(), "copying /etc/apache2 failed");
     dir
 }
 
 pub fn which(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// `apache2ctl <args>` on a configuration directory: (success, stdout, stderr).
 pub fn apache2ctl(confdir: &Path, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new("apache2ctl").args(args).env("APACHE_CONFDIR", confdir).output().expect(INSTALL_HINT);
+    let output = Command::new("apache2ctl")
+        .args(args)
+        .env("APACHE_CONFDIR", confdir)
+        .output()
+        .expect(INSTALL_HINT);
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
