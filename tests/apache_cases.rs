@@ -222,3 +222,31 @@ fn a_target_without_apache_makes_every_config_item_unknown() {
     assert!(findings.iter().all(|f| f.status == Status::Unknown), "{findings:#?}");
     assert!(findings[2].reason.as_deref().is_some_and(|r| r.contains("/etc/apache2/apache2.conf")));
 }
+
+#[test]
+fn modsecurity_off_at_server_level_but_on_in_every_vhost_blocks() {
+    let load = (
+        "etc/apache2/mods-enabled/security2.load",
+        "LoadModule security2_module /usr/lib/apache2/modules/mod_security2.so\n",
+    );
+    let root = tree(&[
+        load,
+        ("etc/apache2/conf-enabled/modsec.conf", "SecRuleEngine Off\n"),
+        (
+            "etc/apache2/sites-enabled/site.conf",
+            "<VirtualHost *:80>\n  SecRuleEngine On\n</VirtualHost>\n<VirtualHost *:443>\n  SecRuleEngine On\n</VirtualHost>\n",
+        ),
+    ]);
+    assert_status(&check(root.path(), "apache.modsecurity-engine"), Status::Pass);
+
+    let partly = tree(&[
+        load,
+        (
+            "etc/apache2/sites-enabled/site.conf",
+            "<VirtualHost *:80>\n  SecRuleEngine On\n</VirtualHost>\n<VirtualHost *:443>\n  SecRuleEngine DetectionOnly\n</VirtualHost>\n",
+        ),
+    ]);
+    let finding = check(partly.path(), "apache.modsecurity-engine");
+    assert_status(&finding, Status::Fail);
+    assert!(evidence_mentions(&finding, "sites-enabled/site.conf", 5), "{:#?}", finding.evidence);
+}

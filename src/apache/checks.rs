@@ -189,32 +189,43 @@ fn modsecurity_engine(cfg: &ApacheConfig) -> Finding {
         })
         .collect();
 
-    let mut finding = match server_mode.as_str() {
-        "on" => {
-            if weaker.is_empty() {
-                Finding::pass(id, "SecRuleEngine On: ModSecurity blocks")
-            } else {
-                Finding::fail(
-                    id,
-                    format!(
-                        "SecRuleEngine On at server level, but {} section(s) switch it off or to DetectionOnly",
-                        weaker.len()
-                    ),
-                )
-            }
-        }
-        "detectiononly" => Finding::fail(
+    // A server left Off still blocks where every virtual host says On.
+    let vhosts = cfg.virtual_hosts();
+    let every_vhost_on = !vhosts.is_empty()
+        && vhosts.iter().all(|vhost| {
+            vhost.value("SecRuleEngine").is_some_and(|directive| {
+                directive.arg().is_some_and(|mode| mode.eq_ignore_ascii_case("on"))
+                    && directive.trailing_comment().is_none()
+            })
+        });
+    let blocking = server_mode == "on" || every_vhost_on;
+    let where_on = if server_mode == "on" { "at server level" } else { "in every virtual host" };
+
+    let mut finding = if blocking && weaker.is_empty() {
+        Finding::pass(id, format!("SecRuleEngine On {where_on}: ModSecurity blocks"))
+    } else if blocking {
+        Finding::fail(
+            id,
+            format!(
+                "SecRuleEngine On {where_on}, but {} place(s) switch it off or to DetectionOnly",
+                weaker.len()
+            ),
+        )
+    } else if server_mode == "detectiononly" {
+        Finding::fail(
             id,
             "SecRuleEngine DetectionOnly: ModSecurity logs attacks but is not blocking",
-        ),
-        _ if server.is_none() => Finding::fail(
+        )
+    } else if server.is_none() {
+        Finding::fail(
             id,
             "no SecRuleEngine is set: ModSecurity's default is Off, so nothing is inspected",
         )
         .with(Evidence::note(
-            "SecRuleEngine absent everywhere at server level; ModSecurity 2 treats that as Off",
-        )),
-        _ => Finding::fail(id, "SecRuleEngine Off: ModSecurity inspects nothing"),
+            "SecRuleEngine absent at server level; ModSecurity 2 treats that as Off",
+        ))
+    } else {
+        Finding::fail(id, "SecRuleEngine Off: ModSecurity inspects nothing")
     };
     finding = finding.with_evidence(server.map(at));
     finding = finding.with_evidence(weaker.into_iter().map(at));
