@@ -8,6 +8,9 @@ use super::{ApacheConfig, Directive, Place, loader};
 /// Debian's compiled-in `DocumentRoot` (`apache2ctl -S`: `Main DocumentRoot`).
 const DEFAULT_DOCUMENT_ROOT: &str = "/var/www/html";
 
+/// How many directories below a served root are looked at for `.htaccess`.
+const ACCESS_FILE_WALK_LIMIT: usize = 2000;
+
 const OPT_INDEXES: u16 = 1;
 const OPT_INCLUDES: u16 = 2;
 const OPT_SYM_LINKS: u16 = 4;
@@ -307,29 +310,103 @@ impl ApacheConfig {
 
     /// Every directory Apache serves (`DocumentRoot`, `Alias`, `AliasMatch` and
     /// `WSGIScriptAlias` targets) in every virtual host, or in the main server
-    /// when there is no virtual host, with what is in effect there.
+    /// when there is no virtual host, with what is in effect there. Below each
+    /// served root, the directories a `<Directory>` section names and those
+    /// holding an access file (`.htaccess`) are listed too, since either can
+    /// change what is in effect there.
     pub fn served_directories(&self) -> Vec<ServedDirectory> {
         let vhosts = self.virtual_hosts();
         let server = direct(&self.directives);
         let mut out = Vec::new();
         if vhosts.is_empty() {
             for (url, path, place) in served_roots(&server, None) {
-                out.push(self.directory_in_effect(&server, None, &path, &url, place));
+                for (sub_url, sub_path) in self.below(&url, &path, &server) {
+                    out.push(self.directory_in_effect(
+                        &server,
+                        None,
+                        &sub_path,
+                        &sub_url,
+                        place.clone(),
+                    ));
+                }
             }
         }
         for vhost in &vhosts {
             let own = vhost.own();
+            let mut sections = server.clone();
+            sections.extend(own.iter().copied());
             for (url, path, place) in served_roots(&server, Some(&own)) {
-                out.push(self.directory_in_effect(
-                    &server,
-                    Some((vhost.index, &own)),
-                    &path,
-                    &url,
-                    place,
-                ));
+                for (sub_url, sub_path) in self.below(&url, &path, &sections) {
+                    out.push(self.directory_in_effect(
+                        &server,
+                        Some((vhost.index, &own)),
+                        &sub_path,
+                        &sub_url,
+                        place.clone(),
+                    ));
+                }
             }
         }
         out
+    }
+
+    /// A served root and the directories below it worth judging: those a
+    /// plain `<Directory>` section names, and those holding an access file
+    /// (found by a bounded walk, so a huge media tree stays cheap).
+    fn below(&self, url: &str, root: &str, sections: &[&Directive]) -> Vec<(String, String)> {
+        let mut out = vec![(url.to_owned(), root.to_owned())];
+        let prefix = format!("{}/", root.trim_end_matches('/'));
+        let mut add = |path: String| {
+            let path = trim_dir(&path);
+            if let Some(rest) = path.strip_prefix(&prefix)
+                && !out.iter().any(|(_, known)| *known == path)
+            {
+                let sub_url = format!("{}/{rest}/", url.trim_end_matches('/'));
+                out.push((sub_url, path));
+            }
+        };
+        for section in sections {
+            if section.is("Directory")
+                && section.args.len() == 1
+                && let Some(path) = section.arg()
+                && !path.contains(['*', '?', '['])
+            {
+                add(path.to_owned());
+            }
+        }
+        for dir in self.access_file_dirs(root) {
+            add(dir);
+        }
+        out
+    }
+
+    /// Directories under `root` that hold a `.htaccess`, breadth first, at
+    /// most `ACCESS_FILE_WALK_LIMIT` directories looked at.
+    fn access_file_dirs(&self, root: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut queue = std::collections::VecDeque::from([trim_dir(root)]);
+        let mut seen = 0;
+        while let Some(dir) = queue.pop_front() {
+            seen += 1;
+            if seen > ACCESS_FILE_WALK_LIMIT {
+                break;
+            }
+            let host = loader::resolve_in_root(&self.host_root, &dir);
+            let Ok(entries) = std::fs::read_dir(&host) else { continue };
+            let mut children: Vec<String> = Vec::new();
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+                if is_dir {
+                    children.push(format!("{}/{name}", dir.trim_end_matches('/')));
+                } else if name == ".htaccess" && dir != trim_dir(root) {
+                    found.push(dir.clone());
+                }
+            }
+            children.sort();
+            queue.extend(children);
+        }
+        found
     }
 
     /// Follows core's directory walk for one directory.
