@@ -446,3 +446,29 @@ fn absolute_symlinks_resolve_inside_the_root() {
     let cfg = load(root.path());
     assert_eq!(cfg.virtual_hosts()[0].server_name.as_deref(), Some("linked.example.com"));
 }
+
+#[test]
+fn deeply_nested_sections_are_an_error_not_a_stack_overflow() {
+    let deep = "<IfModule !x>\n".repeat(5000) + &"</IfModule>\n".repeat(5000);
+    let root = tree(&[("etc/apache2/conf-enabled/deep.conf", &deep)]);
+    let error = ApacheConfig::load(&target(root.path())).expect_err("too deep");
+    assert!(error.to_string().contains("nested"), "{error}");
+}
+
+#[test]
+fn a_quoted_hash_is_a_value_not_a_comment() {
+    let root = tree(&[
+        (
+            "etc/apache2/mods-enabled/headers.load",
+            "LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so\n",
+        ),
+        (
+            "etc/apache2/conf-enabled/x.conf",
+            "Header set X-Color \"#fff\"\nServerSignature Off # quiet\n",
+        ),
+    ]);
+    let cfg = load(root.path());
+    let flagged: Vec<&str> = cfg.trailing_comments().iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(flagged, ["ServerSignature"]);
+    assert_status(&check(root.path(), "apache.server-signature"), Status::Fail);
+}

@@ -14,6 +14,10 @@ use crate::target::Target;
 /// Apache gives up at this include depth ("Exceeded maximum include depth").
 const MAX_DEPTH: usize = 128;
 
+/// Sections nested deeper than this are refused rather than recursed into,
+/// so that no input can exhaust the stack.
+const MAX_NESTING: usize = 256;
+
 /// The Apache version `<IfVersion>` is decided against when the dpkg status
 /// does not say (Debian 12 and 13 ship 2.4.71).
 const DEFAULT_VERSION: (u32, u32, u32) = (2, 4, 71);
@@ -40,6 +44,7 @@ pub fn load(target: &Target) -> Result<ApacheConfig, ApacheError> {
         includes: Vec::new(),
         version: installed_version(target).unwrap_or(DEFAULT_VERSION),
         last_include_line: 0,
+        nesting: 0,
     };
     let directives = reader.read_file(&top, 0, None)?;
 
@@ -72,6 +77,7 @@ pub fn parse_detached(
         includes: Vec::new(),
         version: DEFAULT_VERSION,
         last_include_line: 0,
+        nesting: 0,
     };
     let lines = syntax::logical_lines(content);
     let mut next = 0;
@@ -121,6 +127,8 @@ struct Reader {
     version: (u32, u32, u32),
     /// The line of the last `Include` run, for `IncludedFile::dump_line`.
     last_include_line: u32,
+    /// How many sections are open, across included files.
+    nesting: usize,
 }
 
 impl Reader {
@@ -248,7 +256,16 @@ impl Reader {
         } else {
             mode
         };
-        let children = self.parse_block(lines, next, file, Some((&name, &place)), inner, depth)?;
+        if self.nesting >= MAX_NESTING {
+            return Err(ApacheError::Syntax {
+                at: place,
+                message: format!("sections nested more than {MAX_NESTING} deep"),
+            });
+        }
+        self.nesting += 1;
+        let children = self.parse_block(lines, next, file, Some((&name, &place)), inner, depth);
+        self.nesting -= 1;
+        let children = children?;
         Ok(Directive {
             name,
             args,

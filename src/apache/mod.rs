@@ -91,6 +91,9 @@ impl Directive {
     /// The position of a `#` word: Apache has no trailing comments, so a
     /// `# note` after a directive is passed to it as arguments.
     pub fn trailing_comment(&self) -> Option<usize> {
+        if self.section.is_some() || !syntax::has_trailing_comment(&self.text) {
+            return None;
+        }
         self.args.iter().position(|arg| arg.starts_with('#'))
     }
 
@@ -182,6 +185,18 @@ impl ApacheConfig {
     /// Every active occurrence of `name`, in any context, with its sections.
     pub fn everywhere(&self, name: &str) -> Vec<(Vec<&Directive>, &Directive)> {
         self.walk().into_iter().filter(|(_, directive)| directive.is(name)).collect()
+    }
+
+    /// Active directives with a comment after them on the same line: Apache
+    /// passes the comment on as arguments, and for nearly every directive
+    /// (`ServerTokens`, `Options`, `SecRuleEngine`, `DOS*`, `DocumentRoot`,
+    /// `AllowOverride`, ... checked with apache2 2.4.71) refuses to start.
+    pub fn trailing_comments(&self) -> Vec<&Directive> {
+        self.walk()
+            .into_iter()
+            .map(|(_, directive)| directive)
+            .filter(|directive| directive.trailing_comment().is_some())
+            .collect()
     }
 
     /// Directives inside `<IfModule>` blocks Apache skipped, with the block.

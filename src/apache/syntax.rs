@@ -61,6 +61,17 @@ fn push_line(out: &mut Vec<LogicalLine>, text: &str, first_line: u32, last_line:
 /// backslash); any other word runs to the next blank. A `#` is an ordinary
 /// word: Apache has no trailing comments.
 pub fn words(line: &str) -> Vec<String> {
+    raw_words(line).into_iter().map(|(word, _)| word).collect()
+}
+
+/// True when a word after the first starts with an unquoted `#`: a comment
+/// written after a directive, which Apache passes on as arguments.
+pub fn has_trailing_comment(line: &str) -> bool {
+    raw_words(line).iter().skip(1).any(|(word, quoted)| !quoted && word.starts_with('#'))
+}
+
+/// Words with whether each was quoted.
+fn raw_words(line: &str) -> Vec<(String, bool)> {
     let chars: Vec<char> = line.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -73,7 +84,8 @@ pub fn words(line: &str) -> Vec<String> {
         }
         let quote = chars[i];
         let mut word = String::new();
-        if quote == '"' || quote == '\'' {
+        let quoted = quote == '"' || quote == '\'';
+        if quoted {
             i += 1;
             while i < chars.len() && chars[i] != quote {
                 if chars[i] == '\\'
@@ -97,7 +109,7 @@ pub fn words(line: &str) -> Vec<String> {
                 i += 1;
             }
         }
-        out.push(word);
+        out.push((word, quoted));
     }
     out
 }
@@ -232,6 +244,14 @@ mod tests {
     fn quotes_group_words_and_hash_is_an_ordinary_word() {
         assert_eq!(words(r#"Header set X "a b" # c"#), ["Header", "set", "X", "a b", "#", "c"]);
         assert_eq!(words(r#"X "say \"hi\"" 'it''s'"#), ["X", "say \"hi\"", "it", "s"]);
+    }
+
+    #[test]
+    fn only_an_unquoted_hash_word_is_a_trailing_comment() {
+        assert!(has_trailing_comment("ServerTokens Prod # note"));
+        assert!(has_trailing_comment("ServerTokens Prod #note"));
+        assert!(!has_trailing_comment(r##"Header set X-Color "#fff""##));
+        assert!(!has_trailing_comment("RewriteRule ^a#b$ /x"));
     }
 
     #[test]
