@@ -472,3 +472,31 @@ fn a_quoted_hash_is_a_value_not_a_comment() {
     assert_eq!(flagged, ["ServerSignature"]);
     assert_status(&check(root.path(), "apache.server-signature"), Status::Fail);
 }
+
+#[test]
+fn ifdefine_ifversion_and_define_variables_are_decided_while_reading() {
+    let root = tree(&[(
+        "etc/apache2/conf-enabled/x.conf",
+        "Define SITE_ROOT /srv/app\n<IfDefine SITE_ROOT>\n  ServerTokens Prod\n</IfDefine>\n<IfDefine !SITE_ROOT>\n  ServerTokens Full\n</IfDefine>\n\
+         <IfVersion >= 2.4.10>\n  ServerSignature Off\n</IfVersion>\n<IfVersion < 2.4>\n  ServerSignature On\n</IfVersion>\n\
+         <VirtualHost *:80>\n  DocumentRoot ${SITE_ROOT}/public\n</VirtualHost>\n",
+    )]);
+    let cfg = load(root.path());
+    assert!(cfg.defines.contains("SITE_ROOT"));
+    assert_status(&check(root.path(), "apache.server-tokens"), Status::Pass);
+    assert_status(&check(root.path(), "apache.server-signature"), Status::Pass);
+    assert!(cfg.served_directories().iter().any(|dir| dir.path == "/srv/app/public"));
+}
+
+#[test]
+fn enabled_confs_sites_and_mods_are_those_apache_reads() {
+    let root = tree(&[
+        ("etc/apache2/conf-enabled/security.conf", "ServerTokens Prod\n"),
+        ("etc/apache2/conf-enabled/notes.txt", "not read: the glob is *.conf\n"),
+        ("etc/apache2/sites-enabled/000-default.conf", "<VirtualHost *:80>\n</VirtualHost>\n"),
+    ]);
+    let cfg = load(root.path());
+    assert_eq!(cfg.enabled_confs(), ["security"]);
+    assert_eq!(cfg.enabled_sites(), ["000-default"]);
+    assert_eq!(cfg.enabled_mods(), ["alias", "autoindex", "mpm_event"]);
+}

@@ -206,6 +206,40 @@ impl ApacheConfig {
         out
     }
 
+    /// Names of the confs Apache reads from `conf-enabled/` (`security`).
+    pub fn enabled_confs(&self) -> Vec<String> {
+        self.enabled_in("conf-enabled")
+    }
+
+    /// Names of the sites Apache reads from `sites-enabled/` (`000-default`).
+    pub fn enabled_sites(&self) -> Vec<String> {
+        self.enabled_in("sites-enabled")
+    }
+
+    /// Names of the modules whose `.load` file Apache reads from
+    /// `mods-enabled/` (`ssl`, `security2`).
+    pub fn enabled_mods(&self) -> Vec<String> {
+        self.enabled_in("mods-enabled")
+            .into_iter()
+            .filter(|name| {
+                self.includes.iter().any(|file| file.file.ends_with(&format!("/{name}.load")))
+            })
+            .collect()
+    }
+
+    fn enabled_in(&self, dir: &str) -> Vec<String> {
+        let prefix = format!("{}/{dir}/", self.root.trim_end_matches('/'));
+        let mut names: Vec<String> = Vec::new();
+        for file in &self.includes {
+            let Some(name) = file.file.strip_prefix(&prefix) else { continue };
+            let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_owned();
+            if !names.contains(&stem) {
+                names.push(stem);
+            }
+        }
+        names
+    }
+
     /// The host path of an inside path, under the target's root.
     pub fn host_path(&self, inside: &str) -> std::path::PathBuf {
         crate::target::host_path(&self.host_root, std::path::Path::new(inside))
