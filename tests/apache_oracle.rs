@@ -178,3 +178,35 @@ fn the_installed_mod_evasive_configured_in_its_block_passes_and_apache_accepts_i
     assert!(ok, "{stderr}");
     assert_eq!(verdict(confdir, "apache.evasive-configured").status, Status::Pass);
 }
+
+#[test]
+fn debians_ssl_defaults_fail_and_mozilla_intermediate_passes_with_apache_accepting_it() {
+    let copy = debian_copy();
+    let confdir = copy.path();
+    for name in ["ssl.load", "ssl.conf", "socache_shmcb.load"] {
+        link(confdir, "mods", name);
+    }
+    link(confdir, "sites", "default-ssl.conf");
+    assert!(syntax_ok(confdir), "{}", apache2ctl(confdir, &["-t"]).2);
+    let protocols = verdict(confdir, "apache.tls-protocols");
+    assert_eq!(protocols.status, Status::Fail, "{}", protocols.summary);
+    assert!(
+        protocols
+            .evidence
+            .iter()
+            .any(|e| e.file.as_deref().is_some_and(|f| f.ends_with("mods-enabled/ssl.conf")))
+    );
+    assert_eq!(verdict(confdir, "apache.tls-ciphers").status, Status::Fail);
+
+    write(
+        confdir,
+        "conf-enabled/zz-portcullis-tls.conf",
+        "SSLProtocol -all +TLSv1.2 +TLSv1.3\n\
+         SSLCipherSuite ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305\n\
+         SSLCipherSuite TLSv1.3 TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256\n\
+         SSLHonorCipherOrder off\nSSLSessionTickets off\n",
+    );
+    assert!(syntax_ok(confdir), "{}", apache2ctl(confdir, &["-t"]).2);
+    assert_eq!(verdict(confdir, "apache.tls-protocols").status, Status::Pass);
+    assert_eq!(verdict(confdir, "apache.tls-ciphers").status, Status::Pass);
+}

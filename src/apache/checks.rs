@@ -29,7 +29,6 @@ const EVASIVE_PACKAGE: &str = "libapache2-mod-evasive";
 
 /// Runs one item. An id this module does not know is `unknown`.
 pub fn run(id: &str, cfg: &ApacheConfig, packages: &Installed, target: &Target) -> Finding {
-    let _ = target;
     match id {
         "apache.modsecurity-installed" => package_installed(id, packages, MODSECURITY_PACKAGE),
         "apache.modsecurity-enabled" => {
@@ -46,7 +45,7 @@ pub fn run(id: &str, cfg: &ApacheConfig, packages: &Installed, target: &Target) 
         "apache.server-signature" => server_signature(cfg),
         "apache.no-indexes" => no_indexes(cfg),
         "apache.tls-protocols" => tls_protocols(cfg),
-        "apache.tls-ciphers" => tls_ciphers(cfg),
+        "apache.tls-ciphers" => tls_ciphers(cfg, target),
         _ => Finding::unknown(id, format!("{id} is not an Apache item")),
     }
 }
@@ -684,7 +683,7 @@ fn tls_protocols(cfg: &ApacheConfig) -> Finding {
     }
 }
 
-fn tls_ciphers(cfg: &ApacheConfig) -> Finding {
+fn tls_ciphers(cfg: &ApacheConfig, target: &Target) -> Finding {
     let id = "apache.tls-ciphers";
     if let Some(finding) = no_tls(cfg, id) {
         return finding;
@@ -760,6 +759,12 @@ fn tls_ciphers(cfg: &ApacheConfig) -> Finding {
         }
     }
     evidence.dedup();
+    if !target.is_live_system() && evidence.iter().any(|e| e.command.is_some()) {
+        // The strings were expanded by this machine's OpenSSL, not the target's.
+        evidence.push(Evidence::note(
+            "cipher strings expanded with this machine's openssl; the target's OpenSSL may differ",
+        ));
+    }
     if !bad.is_empty() {
         Finding::fail(id, bad.join("; ")).with_evidence(evidence)
     } else if !unknown.is_empty() {
