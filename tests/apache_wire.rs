@@ -76,7 +76,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
 }
 
-/// A copy of Debian's tree serving `www` on `port`, mod_evasive disabled
+/// A copy of Debian's tree serving `www` on `port`, `mod_evasive` disabled
 /// (it would refuse repeated requests), with `site_extra` in the vhost.
 fn prepare(confdir: &Path, www: &Path, port: u16, site_extra: &str) {
     for name in ["evasive.load", "evasive.conf"] {

@@ -746,12 +746,12 @@ fn tls_ciphers(cfg: &ApacheConfig, target: &Target) -> Finding {
                 ));
             }
             Err(Some(message)) => {
-                bad.push(format!("{scope}: OpenSSL rejects `{spec}` ({message})"))
+                bad.push(format!("{scope}: OpenSSL rejects `{spec}` ({message})"));
             }
             Err(None) => match tls::judge_plain_list(&spec) {
                 Some(weak) if weak.is_empty() => {}
                 Some(weak) => {
-                    bad.push(format!("{scope}: `{spec}` names weak suites: {}", weak.join(", ")))
+                    bad.push(format!("{scope}: `{spec}` names weak suites: {}", weak.join(", ")));
                 }
                 None => unknown
                     .push(format!("{scope}: `{spec}` needs the openssl command to be expanded")),
