@@ -500,3 +500,20 @@ fn enabled_confs_sites_and_mods_are_those_apache_reads() {
     assert_eq!(cfg.enabled_sites(), ["000-default"]);
     assert_eq!(cfg.enabled_mods(), ["alias", "autoindex", "mpm_event"]);
 }
+
+#[test]
+fn apache_arguments_in_envvars_define_names_for_ifdefine() {
+    let root = tree(&[
+        (
+            "etc/apache2/envvars",
+            "export APACHE_LOG_DIR=/var/log/apache2$SUFFIX\nexport APACHE_ARGUMENTS='-D HARDENED -DEXTRA'\n",
+        ),
+        (
+            "etc/apache2/conf-enabled/x.conf",
+            "<IfDefine HARDENED>\n  ServerTokens Prod\n</IfDefine>\n",
+        ),
+    ]);
+    let cfg = load(root.path());
+    assert!(cfg.defines.contains("HARDENED") && cfg.defines.contains("EXTRA"));
+    assert_status(&check(root.path(), "apache.server-tokens"), Status::Pass);
+}

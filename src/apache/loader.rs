@@ -34,10 +34,14 @@ pub fn load(target: &Target) -> Result<ApacheConfig, ApacheError> {
         .map(|bytes| syntax::envvars(&String::from_utf8_lossy(&bytes), &root))
         .unwrap_or_default();
 
+    // apache2ctl passes $APACHE_ARGUMENTS to the binary: `-D NAME` there
+    // defines NAME for <IfDefine>.
+    let defines =
+        command_line_defines(variables.get("APACHE_ARGUMENTS").map_or("", String::as_str));
     let mut reader = Reader {
         host_root: target.root.clone(),
         variables,
-        defines: BTreeSet::new(),
+        defines,
         modules: modules::static_modules(),
         server_root: root.clone(),
         stack: Vec::new(),
@@ -83,6 +87,21 @@ pub fn parse_detached(
     let mut next = 0;
     // Include is not allowed in .htaccess; reading one stays a record only.
     reader.parse_block(&lines, &mut next, file, None, Mode::RecordOnly, 0)
+}
+
+fn command_line_defines(arguments: &str) -> BTreeSet<String> {
+    let mut defines = BTreeSet::new();
+    let mut words = arguments.split_whitespace();
+    while let Some(word) = words.next() {
+        if word == "-D" {
+            if let Some(name) = words.next() {
+                defines.insert(name.to_owned());
+            }
+        } else if let Some(name) = word.strip_prefix("-D") {
+            defines.insert(name.to_owned());
+        }
+    }
+    defines
 }
 
 fn inside_string(path: &Path) -> String {
