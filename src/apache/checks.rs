@@ -740,9 +740,26 @@ fn tls_ciphers(cfg: &ApacheConfig, target: &Target) -> Finding {
                         shown.join(", ")
                     ));
                 }
+                let outside: Vec<&str> = ciphers
+                    .iter()
+                    .filter(|cipher| {
+                        cipher.weakness().is_none() && !cipher.in_mozilla_intermediate()
+                    })
+                    .map(|cipher| cipher.name.as_str())
+                    .collect();
                 evidence.push(Evidence::command(
                     format!("openssl ciphers -v '{spec}'"),
-                    format!("{} suites, {} weak", ciphers.len(), weak.len()),
+                    format!(
+                        "{} suites, {} weak, {} strong but outside Mozilla intermediate{}",
+                        ciphers.len(),
+                        weak.len(),
+                        outside.len(),
+                        if outside.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", outside.join(", "))
+                        }
+                    ),
                 ));
             }
             Err(Some(message)) => {
