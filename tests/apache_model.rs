@@ -56,11 +56,8 @@ fn minus_indexes_removes_what_debians_var_www_block_turns_on() {
         "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n  <Directory /var/www/html>\n    Options -Indexes\n  </Directory>\n</VirtualHost>\n",
     )]);
     let cfg = load(root.path());
-    let html = cfg
-        .served_directories()
-        .into_iter()
-        .find(|dir| dir.path == "/var/www/html")
-        .expect("served");
+    let html =
+        cfg.served_directories().iter().find(|dir| dir.path == "/var/www/html").expect("served");
     assert!(!html.options.indexes());
     assert!(html.options.follow_symlinks());
     assert_status(&check(root.path(), "apache.no-indexes"), Status::Pass);
@@ -83,7 +80,7 @@ fn htaccess_options_are_ignored_under_allowoverride_none() {
     let root = tree(&[(SITE, &site), ("srv/site/.htaccess", "Options +Indexes\n")]);
     let cfg = load(root.path());
     let served =
-        cfg.served_directories().into_iter().find(|dir| dir.path == "/srv/site").expect("served");
+        cfg.served_directories().iter().find(|dir| dir.path == "/srv/site").expect("served");
     assert!(!served.options.indexes());
     assert_eq!(served.htaccess_ignored, ["/srv/site/.htaccess"]);
     assert_status(&check(root.path(), "apache.no-indexes"), Status::Pass);

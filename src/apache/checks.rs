@@ -529,10 +529,10 @@ fn server_signature(cfg: &ApacheConfig) -> Finding {
     }
     // .htaccess files Apache reads.
     for served in cfg.served_directories() {
-        if let Some(directive) = served.server_signature.filter(signature_on)
+        if let Some(directive) = served.server_signature.as_ref().filter(|d| signature_on(d))
             && !offending.iter().any(|known| known.place == directive.place)
         {
-            offending.push(directive);
+            offending.push(directive.clone());
         }
     }
 
@@ -671,7 +671,7 @@ fn tls_protocols(cfg: &ApacheConfig) -> Finding {
             )),
         });
     }
-    evidence.dedup();
+    dedup(&mut evidence);
     if bad.is_empty() {
         Finding::pass(
             id,
@@ -679,7 +679,7 @@ fn tls_protocols(cfg: &ApacheConfig) -> Finding {
         )
         .with_evidence(evidence)
     } else {
-        Finding::fail(id, bad.join("; ")).with_evidence(evidence)
+        Finding::fail(id, summarize(&bad)).with_evidence(evidence)
     }
 }
 
@@ -692,6 +692,9 @@ fn tls_ciphers(cfg: &ApacheConfig, target: &Target) -> Finding {
     let mut bad = Vec::new();
     let mut unknown = Vec::new();
     let mut evidence = Vec::new();
+    // Most virtual hosts inherit one string: judge each string once.
+    let mut judged: std::collections::HashMap<String, CipherVerdict> =
+        std::collections::HashMap::new();
     for (index, (scope, directive)) in tls_scopes(cfg, "SSLCipherSuite").into_iter().enumerate() {
         // With nothing below TLS 1.3 allowed, the TLS 1.2 list never applies.
         let only_tls13 = protocol_scopes
@@ -719,63 +722,20 @@ fn tls_ciphers(cfg: &ApacheConfig, target: &Target) -> Finding {
         if only_tls13 {
             continue;
         }
-        match tls::expand_with_openssl(&spec) {
-            Ok(ciphers) => {
-                let weak: Vec<String> = ciphers
-                    .iter()
-                    .filter_map(|cipher| {
-                        cipher.weakness().map(|why| format!("{} ({why})", cipher.name))
-                    })
-                    .collect();
-                if !weak.is_empty() {
-                    let shown: Vec<&str> = weak.iter().take(4).map(String::as_str).collect();
-                    let more = if weak.len() > 4 {
-                        format!(" and {} more", weak.len() - 4)
-                    } else {
-                        String::new()
-                    };
-                    bad.push(format!(
-                        "{scope}: `{spec}` allows {} weak suite(s): {}{more}",
-                        weak.len(),
-                        shown.join(", ")
-                    ));
-                }
-                let outside: Vec<&str> = ciphers
-                    .iter()
-                    .filter(|cipher| {
-                        cipher.weakness().is_none() && !cipher.in_mozilla_intermediate()
-                    })
-                    .map(|cipher| cipher.name.as_str())
-                    .collect();
-                evidence.push(Evidence::command(
-                    format!("openssl ciphers -v '{spec}'"),
-                    format!(
-                        "{} suites, {} weak, {} strong but outside Mozilla intermediate{}",
-                        ciphers.len(),
-                        weak.len(),
-                        outside.len(),
-                        if outside.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", outside.join(", "))
-                        }
-                    ),
-                ));
+        let verdict = judged.entry(spec.clone()).or_insert_with(|| {
+            let verdict = judge_cipher_string(&spec);
+            if let Some(shown) = &verdict.evidence {
+                evidence.push(shown.clone());
             }
-            Err(Some(message)) => {
-                bad.push(format!("{scope}: OpenSSL rejects `{spec}` ({message})"));
-            }
-            Err(None) => match tls::judge_plain_list(&spec) {
-                Some(weak) if weak.is_empty() => {}
-                Some(weak) => {
-                    bad.push(format!("{scope}: `{spec}` names weak suites: {}", weak.join(", ")));
-                }
-                None => unknown
-                    .push(format!("{scope}: `{spec}` needs the openssl command to be expanded")),
-            },
+            verdict
+        });
+        match &verdict.outcome {
+            Ok(None) => {}
+            Ok(Some(weak)) => bad.push(format!("{scope}: {weak}")),
+            Err(why) => unknown.push(format!("{scope}: {why}")),
         }
     }
-    evidence.dedup();
+    dedup(&mut evidence);
     if !target.is_live_system() && evidence.iter().any(|e| e.command.is_some()) {
         // The strings were expanded by this machine's OpenSSL, not the target's.
         evidence.push(Evidence::note(
@@ -783,9 +743,9 @@ fn tls_ciphers(cfg: &ApacheConfig, target: &Target) -> Finding {
         ));
     }
     if !bad.is_empty() {
-        Finding::fail(id, bad.join("; ")).with_evidence(evidence)
+        Finding::fail(id, summarize(&bad)).with_evidence(evidence)
     } else if !unknown.is_empty() {
-        let mut finding = Finding::unknown(id, unknown.join("; "));
+        let mut finding = Finding::unknown(id, summarize(&unknown));
         finding.evidence = evidence;
         finding
     } else {
@@ -795,4 +755,88 @@ fn tls_ciphers(cfg: &ApacheConfig, target: &Target) -> Finding {
         )
         .with_evidence(evidence)
     }
+}
+
+/// A cipher string's verdict: `Ok(None)` strong, `Ok(Some(why))` weak,
+/// `Err(why)` undecidable here; with the command output to show.
+struct CipherVerdict {
+    outcome: Result<Option<String>, String>,
+    evidence: Option<Evidence>,
+}
+
+fn judge_cipher_string(spec: &str) -> CipherVerdict {
+    match tls::expand_with_openssl(spec) {
+        Ok(ciphers) => {
+            let weak: Vec<String> = ciphers
+                .iter()
+                .filter_map(|cipher| {
+                    cipher.weakness().map(|why| format!("{} ({why})", cipher.name))
+                })
+                .collect();
+            let outside: Vec<&str> = ciphers
+                .iter()
+                .filter(|cipher| cipher.weakness().is_none() && !cipher.in_mozilla_intermediate())
+                .map(|cipher| cipher.name.as_str())
+                .collect();
+            let shown = Evidence::command(
+                format!("openssl ciphers -v '{spec}'"),
+                format!(
+                    "{} suites, {} weak, {} strong but outside Mozilla intermediate{}",
+                    ciphers.len(),
+                    weak.len(),
+                    outside.len(),
+                    if outside.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", outside.join(", "))
+                    }
+                ),
+            );
+            let outcome = if weak.is_empty() {
+                Ok(None)
+            } else {
+                let first: Vec<&str> = weak.iter().take(4).map(String::as_str).collect();
+                let more = if weak.len() > 4 {
+                    format!(" and {} more", weak.len() - 4)
+                } else {
+                    String::new()
+                };
+                Ok(Some(format!(
+                    "`{spec}` allows {} weak suite(s): {}{more}",
+                    weak.len(),
+                    first.join(", ")
+                )))
+            };
+            CipherVerdict { outcome, evidence: Some(shown) }
+        }
+        Err(Some(message)) => CipherVerdict {
+            outcome: Ok(Some(format!("OpenSSL rejects `{spec}` ({message})"))),
+            evidence: None,
+        },
+        Err(None) => CipherVerdict {
+            outcome: match tls::judge_plain_list(spec) {
+                Some(weak) if weak.is_empty() => Ok(None),
+                Some(weak) => Ok(Some(format!("`{spec}` names weak suites: {}", weak.join(", ")))),
+                None => Err(format!("`{spec}` needs the openssl command to be expanded")),
+            },
+            evidence: None,
+        },
+    }
+}
+
+/// At most three items in a summary line, then how many more.
+fn summarize(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(3).map(String::as_str).collect();
+    match items.len() {
+        0..=3 => shown.join("; "),
+        n => format!("{}; and {} more", shown.join("; "), n - 3),
+    }
+}
+
+/// Removes repeated evidence, keeping the first of each.
+fn dedup(evidence: &mut Vec<Evidence>) {
+    let mut seen = std::collections::HashSet::new();
+    evidence.retain(|item| {
+        seen.insert((item.file.clone(), item.line, item.command.clone(), item.text.clone()))
+    });
 }

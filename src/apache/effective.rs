@@ -314,9 +314,16 @@ impl ApacheConfig {
     /// served root, the directories a `<Directory>` section names and those
     /// holding an access file (`.htaccess`) are listed too, since either can
     /// change what is in effect there.
-    pub fn served_directories(&self) -> Vec<ServedDirectory> {
+    pub fn served_directories(&self) -> &[ServedDirectory] {
+        self.served.get_or_init(|| self.work_out_served_directories())
+    }
+
+    fn work_out_served_directories(&self) -> Vec<ServedDirectory> {
         let vhosts = self.virtual_hosts();
-        let server = direct(&self.directives);
+        // What the main server holds besides its virtual hosts: every served
+        // directory is merged against these, so keep the list short.
+        let server: Vec<&Directive> =
+            direct(&self.directives).into_iter().filter(|d| !d.is("VirtualHost")).collect();
         let mut out = Vec::new();
         if vhosts.is_empty() {
             for (url, path, place) in served_roots(&server, None) {

@@ -61,6 +61,7 @@ pub fn load(target: &Target) -> Result<ApacheConfig, ApacheError> {
         defines: reader.defines,
         variables: reader.variables,
         host_root: target.root.clone(),
+        served: std::sync::OnceLock::new(),
     })
 }
 

@@ -144,6 +144,8 @@ pub struct ApacheConfig {
     pub variables: HashMap<String, String>,
     /// Which host path the files were read from (the target's root).
     host_root: std::path::PathBuf,
+    /// `served_directories`, worked out once (it reads `.htaccess` files).
+    served: std::sync::OnceLock<Vec<ServedDirectory>>,
 }
 
 impl ApacheConfig {
