@@ -211,6 +211,11 @@ fn packages_not_in_the_dpkg_status_fail_the_installed_items() {
     assert_eq!(finding.evidence[0].file.as_deref(), Some("/var/lib/dpkg/status"));
     assert_status(&check(root.path(), "apache.modsecurity-installed"), Status::Fail);
     assert_status(&check(root.path(), "apache.modsecurity-enabled"), Status::Fail);
+    let enabled = check(root.path(), "apache.evasive-enabled");
+    assert_status(&enabled, Status::Fail);
+    assert!(
+        enabled.evidence.iter().any(|e| e.text.contains("libapache2-mod-evasive is not installed"))
+    );
 }
 
 #[test]

@@ -421,6 +421,10 @@ fn envvars_expand_in_log_paths_and_follow_the_instance_suffix() {
     assert_eq!(vhost.proxy_passes()[0].1, "http://127.0.0.1:8000/");
     let (url, script, _) = vhost.wsgi_script_alias().expect("WSGIScriptAlias");
     assert_eq!((url.as_str(), script.as_str()), ("/", "/srv/app/config/wsgi.py"));
+    assert_eq!(
+        cfg.value_for(vhost, "ErrorLog").and_then(|d| d.arg()),
+        Some("/var/log/apache2-site/site-error.log")
+    );
     let daemon = &cfg.wsgi_daemons()[0];
     assert_eq!(daemon.user.as_deref(), Some("django"));
     assert_eq!(daemon.python_home.as_deref(), Some("/srv/venv"));

@@ -31,15 +31,19 @@ const EVASIVE_PACKAGE: &str = "libapache2-mod-evasive";
 pub fn run(id: &str, cfg: &ApacheConfig, packages: &Installed, target: &Target) -> Finding {
     match id {
         "apache.modsecurity-installed" => package_installed(id, packages, MODSECURITY_PACKAGE),
-        "apache.modsecurity-enabled" => {
-            module_enabled(id, cfg, &["security2_module"], "ModSecurity")
-        }
+        "apache.modsecurity-enabled" => needs_package(
+            module_enabled(id, cfg, &["security2_module"], "ModSecurity"),
+            packages,
+            MODSECURITY_PACKAGE,
+        ),
         "apache.modsecurity-engine" => modsecurity_engine(cfg),
         "apache.modsecurity-crs" => modsecurity_crs(cfg, packages),
         "apache.evasive-installed" => package_installed(id, packages, EVASIVE_PACKAGE),
-        "apache.evasive-enabled" => {
-            module_enabled(id, cfg, &["evasive20_module", "evasive_module"], "mod_evasive")
-        }
+        "apache.evasive-enabled" => needs_package(
+            module_enabled(id, cfg, &["evasive20_module", "evasive_module"], "mod_evasive"),
+            packages,
+            EVASIVE_PACKAGE,
+        ),
         "apache.evasive-configured" => evasive_configured(cfg, packages),
         "apache.server-tokens" => server_tokens(cfg),
         "apache.server-signature" => server_signature(cfg),
@@ -117,6 +121,18 @@ fn package_installed(id: &str, packages: &Installed, package: &str) -> Finding {
             STATUS_FILE,
             format!("no installed {package} in the dpkg status"),
         )),
+    }
+}
+
+/// A module that is not loaded because its package is missing says so.
+fn needs_package(finding: Finding, packages: &Installed, package: &str) -> Finding {
+    if finding.status == crate::finding::Status::Fail && !packages.is_installed(package) {
+        finding.with(Evidence::in_file(
+            STATUS_FILE,
+            format!("{package} is not installed: the module cannot be enabled before it is"),
+        ))
+    } else {
+        finding
     }
 }
 

@@ -243,6 +243,12 @@ impl ApacheConfig {
         self.server_level(name).into_iter().next_back()
     }
 
+    /// The value in effect for a virtual host: its own last occurrence, else
+    /// the server's (directives merged from the main server into each vhost).
+    pub fn value_for<'a>(&'a self, vhost: &'a VirtualHost, name: &str) -> Option<&'a Directive> {
+        vhost.value(name).or_else(|| self.server_value(name))
+    }
+
     /// Every `<VirtualHost>` Apache reads, in order.
     pub fn virtual_hosts(&self) -> Vec<VirtualHost> {
         let server_ssl =
