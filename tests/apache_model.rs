@@ -518,3 +518,87 @@ fn apache_arguments_in_envvars_define_names_for_ifdefine() {
     assert!(cfg.defines.contains("HARDENED") && cfg.defines.contains("EXTRA"));
     assert_status(&check(root.path(), "apache.server-tokens"), Status::Pass);
 }
+
+/// Deterministic pseudo-random lines from fragments of Apache syntax: the
+/// model must give a configuration or an error for every one, never panic
+/// or hang.
+#[test]
+fn random_fragments_of_apache_syntax_never_panic_or_hang() {
+    const FRAGMENTS: &[&str] = &[
+        "<VirtualHost *:80>",
+        "</VirtualHost>",
+        "<Directory /srv>",
+        "<Directory ~ \"^/srv/(\">",
+        "</Directory>",
+        "<DirectoryMatch \"[\">",
+        "</DirectoryMatch>",
+        "<Location />",
+        "</Location>",
+        "<LocationMatch \"(\">",
+        "</LocationMatch>",
+        "<IfModule !mod_x.c>",
+        "<IfModule>",
+        "</IfModule>",
+        "<IfDefine X>",
+        "</IfDefine>",
+        "<IfVersion ~ (>",
+        "</IfVersion>",
+        "Options +Indexes -FollowSymLinks",
+        "Options Indexes +ExecCGI",
+        "Options",
+        "AllowOverride Options=Indexes,",
+        "AllowOverride All",
+        "DocumentRoot /srv",
+        "DocumentRoot",
+        "Alias /static/ /srv/static/",
+        "AliasMatch ^/(.*)$ /srv/$1",
+        "WSGIScriptAlias / /srv/app/wsgi.py",
+        "Include conf-enabled/*.conf",
+        "IncludeOptional nothing/*",
+        "Include",
+        "ServerRoot /",
+        "Define X ${X}",
+        "ServerTokens Prod # c",
+        "ServerSignature",
+        "SSLProtocol +",
+        "SSLEngine on",
+        "SecRuleEngine On",
+        "LoadModule x_module",
+        "LoadModule ssl_module mod_ssl.so",
+        "\\",
+        "\"",
+        "'",
+        "${",
+        "#",
+        "<",
+        ">",
+        "</>",
+        "<<>>",
+        "\u{7f}\u{0}",
+        "é ü",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state =
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(state >> 33).unwrap_or(0)
+    };
+    for _ in 0..200 {
+        let mut text = String::new();
+        for _ in 0..(next() % 12) {
+            text.push_str(FRAGMENTS[next() % FRAGMENTS.len()]);
+            text.push_str(if next() % 5 == 0 { " " } else { "\n" });
+        }
+        let root = tree(&[
+            ("etc/apache2/conf-enabled/a.conf", &text),
+            ("srv/.htaccess", &text),
+            ("etc/apache2/sites-enabled/b.conf", &text),
+        ]);
+        let target = target(root.path());
+        if let Ok(cfg) = ApacheConfig::load(&target) {
+            let _ = cfg.served_directories();
+            let _ = cfg.virtual_hosts();
+        }
+        let _ = portcullis::apache::checks::run_all(&target);
+    }
+}
