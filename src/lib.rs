@@ -2,9 +2,11 @@
 //! Apache. The library holds everything but the command line: the checklist
 //! model, the engine that runs probes and fixes, and the reporters.
 
+pub mod apache;
 pub mod checklist;
 pub mod demo;
 pub mod django;
+pub mod dpkg;
 pub mod engine;
 pub mod finding;
 pub mod fix;
