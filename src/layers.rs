@@ -5,10 +5,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::apache::{ApacheConfig, ApacheError, VirtualHost};
 use crate::django::project::{self, Project};
-use crate::django::rules::DjangoFacts;
+use crate::django::rules::{ApacheTopology, DjangoFacts, ServedBy};
 use crate::django::settings::{self, AnalysisInput};
+use crate::django::value::Location;
 use crate::django::{requirements, versions};
+use crate::dpkg::{DpkgError, Installed};
 use crate::probe::RunOptions;
 use crate::target::Target;
 
@@ -29,14 +32,35 @@ impl InputError {
 /// The layers of one target, as far as they exist.
 pub struct Layers {
     django: Result<DjangoFacts, String>,
+    apache: Result<ApacheConfig, ApacheError>,
+    packages: Result<Installed, DpkgError>,
 }
 
 impl Layers {
     /// Learns what the target has. Fast: static analysis only, unless the
     /// options allow running the project's Python.
     pub fn load(target: &Target, options: RunOptions) -> Result<Layers, InputError> {
-        let django = load_django(target, options)?;
-        Ok(Layers { django })
+        let apache = ApacheConfig::load(target);
+        let packages = Installed::load(target);
+        let mut django = load_django(target, options)?;
+        if let (Ok(facts), Ok(config)) = (django.as_mut(), apache.as_ref()) {
+            facts.apache = Some(topology(config, &facts.project));
+            if let Some(home) = site_daemon(config, &facts.project).and_then(|d| d.python_home) {
+                facts.project =
+                    facts.project.clone().with_python_home(target, std::path::Path::new(&home));
+            }
+        }
+        Ok(Layers { django, apache, packages })
+    }
+
+    /// The Apache configuration, or why it could not be read.
+    pub fn apache(&self) -> Result<&ApacheConfig, &ApacheError> {
+        self.apache.as_ref()
+    }
+
+    /// The packages the dpkg status under the root lists.
+    pub fn packages(&self) -> Result<&Installed, &DpkgError> {
+        self.packages.as_ref()
     }
 
     /// The Django facts, or why there are none.
@@ -94,6 +118,86 @@ fn load_django(
         }
     }
     Ok(Ok(DjangoFacts { project, analysis, versions, requirements, apache: None, migrations }))
+}
+
+/// The mod_wsgi daemon that runs the project, if Apache runs it.
+fn site_daemon(config: &ApacheConfig, project: &Project) -> Option<crate::apache::WsgiDaemon> {
+    let dir = project.dir.display().to_string();
+    let daemons = config.wsgi_daemons();
+    daemons
+        .iter()
+        .find(|d| {
+            d.python_path.as_deref().is_some_and(|p| {
+                p.split(':').any(|part| part.trim_end_matches('/') == dir.trim_end_matches('/'))
+            })
+        })
+        .or_else(|| daemons.first())
+        .cloned()
+}
+
+/// How Apache serves the project: mod_wsgi (Django sees HTTPS itself) or a
+/// proxy to a backend, and whether every plain-HTTP vhost redirects.
+fn topology(config: &ApacheConfig, project: &Project) -> ApacheTopology {
+    let dir = project.dir.display().to_string();
+    let vhosts = config.virtual_hosts();
+    let location = |d: &crate::apache::Directive| Location {
+        file: d.place.file.clone(),
+        line: d.place.line,
+        text: d.text.clone(),
+    };
+
+    let wsgi = vhosts.iter().find_map(|vhost| {
+        vhost
+            .wsgi_script_alias()
+            .filter(|(_, script, _)| script.starts_with(dir.trim_end_matches('/')))
+            .map(|(_, _, d)| location(d))
+    });
+    let proxy = vhosts.iter().filter(|v| v.ssl).find_map(|vhost| {
+        let (_, backend, directive) = vhost
+            .proxy_passes()
+            .into_iter()
+            .find(|(_, backend, _)| backend.starts_with("http://"))?;
+        let sets_proto = vhost
+            .headers()
+            .into_iter()
+            .find(|h| {
+                h.is("RequestHeader")
+                    && h.args.iter().any(|a| a.eq_ignore_ascii_case("X-Forwarded-Proto"))
+            })
+            .map(location);
+        Some(ServedBy::Proxy {
+            backend,
+            at: Some(location(directive)),
+            sets_forwarded_proto: sets_proto,
+        })
+    });
+    let served_by = match (wsgi, proxy) {
+        (Some(at), _) => ServedBy::ModWsgi { at: Some(at) },
+        (None, Some(proxy)) => proxy,
+        (None, None) => ServedBy::Unknown {
+            why: format!("no virtual host runs {dir} through mod_wsgi or proxies to it"),
+        },
+    };
+    ApacheTopology { served_by, redirects_http: http_redirect(&vhosts) }
+}
+
+/// Where the plain-HTTP virtual hosts redirect to HTTPS, when they all do.
+fn http_redirect(vhosts: &[VirtualHost]) -> Option<Location> {
+    let plain: Vec<&VirtualHost> =
+        vhosts.iter().filter(|v| !v.ssl && v.port() == Some(80)).collect();
+    let mut first = None;
+    for vhost in &plain {
+        let redirect = vhost.walk().into_iter().map(|(_, d)| d).find(|d| {
+            (d.is("Redirect") || d.is("RedirectPermanent") || d.is("RewriteRule"))
+                && d.args.iter().any(|a| a.starts_with("https://"))
+        })?;
+        first.get_or_insert(Location {
+            file: redirect.place.file.clone(),
+            line: redirect.place.line,
+            text: redirect.text.clone(),
+        });
+    }
+    first
 }
 
 /// The interpreter that runs the project's code: `--python`, else the

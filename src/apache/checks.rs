@@ -80,7 +80,7 @@ pub fn run_all(target: &Target) -> Vec<Finding> {
         .collect()
 }
 
-fn run_package_item(id: &str, packages: &Installed) -> Finding {
+pub fn run_package_item(id: &str, packages: &Installed) -> Finding {
     match id {
         "apache.modsecurity-installed" => package_installed(id, packages, MODSECURITY_PACKAGE),
         _ => package_installed(id, packages, EVASIVE_PACKAGE),

@@ -43,7 +43,44 @@ pub fn run(item: &Item, ctx: &Context) -> Finding {
             Ok(facts) => crate::django::rules::evaluate(item, facts),
             Err(missing) => Finding::unknown(&item.id, missing.clone()),
         },
+        Probe::DpkgPackage { .. }
+        | Probe::ApacheModule { .. }
+        | Probe::ApacheDirective { .. }
+        | Probe::ModsecurityEngine
+        | Probe::ModsecurityCrs
+        | Probe::EvasiveConfig
+        | Probe::ApacheIndexes
+        | Probe::TlsProtocols
+        | Probe::TlsCiphers => apache_item(&item.id, ctx),
         other => not_implemented(&item.id, other),
+    }
+}
+
+/// An Apache item: package items need only the dpkg status; the others the
+/// configuration, and are `unknown` with its error when it cannot be read.
+fn apache_item(id: &str, ctx: &Context) -> Finding {
+    let layers = &ctx.layers;
+    let is_package_item = id.ends_with("-installed");
+    match (layers.apache(), layers.packages()) {
+        (Ok(config), Ok(packages)) => crate::apache::checks::run(id, config, packages, &ctx.target),
+        (_, Ok(packages)) if is_package_item => {
+            crate::apache::checks::run_package_item(id, packages)
+        }
+        (Err(error), _) => {
+            Finding::unknown(id, format!("Apache's configuration cannot be read: {error}"))
+        }
+        (Ok(config), Err(error)) => {
+            if is_package_item {
+                Finding::unknown(id, error.to_string())
+            } else {
+                crate::apache::checks::run(
+                    id,
+                    config,
+                    &crate::dpkg::Installed::default(),
+                    &ctx.target,
+                )
+            }
+        }
     }
 }
 
