@@ -3,9 +3,11 @@
 //! [`Finding`] for its item. Kinds that a later part of portcullis builds
 //! report `unknown` with that reason: they never pass.
 
+pub mod maint;
+
 use std::time::Duration;
 
-use crate::checklist::{Item, Probe};
+use crate::checklist::{Item, Probe, SecretKeyCheck};
 use crate::finding::Finding;
 use crate::target::Target;
 
@@ -52,7 +54,44 @@ pub fn run(item: &Item, ctx: &Context) -> Finding {
         | Probe::ApacheIndexes
         | Probe::TlsProtocols
         | Probe::TlsCiphers => apache_item(&item.id, ctx),
+        Probe::SecretKey { check } => with_django(ctx, &item.id, |facts| match check {
+            SecretKeyCheck::Source => maint::secret_key_source(&item.id, facts),
+            SecretKeyCheck::Strength => maint::secret_key_strength(&item.id, facts),
+        }),
+        Probe::RequirementsEntry { package } => {
+            with_django(ctx, &item.id, |facts| maint::requirement_listed(&item.id, facts, package))
+        }
+        Probe::EnvPermissions => with_django(ctx, &item.id, |facts| {
+            maint::env_permissions(&item.id, &ctx.target, facts, layers.apache().ok())
+        }),
+        Probe::ApacheLogs => with_django(ctx, &item.id, |facts| match layers.apache() {
+            Ok(config) => maint::logs_configured(&item.id, facts, config),
+            Err(error) => Finding::unknown(
+                &item.id,
+                format!("Apache's configuration cannot be read: {error}"),
+            ),
+        }),
+        Probe::SecretKeyRotation => Finding::unknown(
+            &item.id,
+            "no rotation is recorded: rotate the key with portcullis, or confirm a rotation you made with `portcullis confirm maint.secret-key-rotated --note ...`",
+        ),
+        Probe::LogReview => Finding::unknown(
+            &item.id,
+            "a manual item: review the site's logs, then `portcullis confirm maint.logs-reviewed --note ...`",
+        ),
         other => not_implemented(&item.id, other),
+    }
+}
+
+/// Runs `check` on the Django facts, or says why there are none.
+fn with_django(
+    ctx: &Context,
+    id: &str,
+    check: impl FnOnce(&crate::django::rules::DjangoFacts) -> Finding,
+) -> Finding {
+    match ctx.layers.django() {
+        Ok(facts) => check(facts),
+        Err(missing) => Finding::unknown(id, missing.clone()),
     }
 }
 

@@ -1,0 +1,322 @@
+//! The maintenance items that read the project and the Apache model: where
+//! the secret key comes from and whether it is strong, who can read the
+//! `.env`, pip-audit in the requirements, the site's own logs. The key's value
+//! is never shown: evidence says how long it is and where it was set.
+
+use std::os::unix::fs::MetadataExt;
+
+use crate::apache::ApacheConfig;
+use crate::django::rules::DjangoFacts;
+use crate::django::settings::LiteralKind;
+use crate::django::value::{PyValue, Value};
+use crate::finding::{Evidence, Finding};
+use crate::target::Target;
+
+const INSECURE_PREFIX: &str = "django-insecure-";
+
+/// `maint.secret-key-source`: the key is not a string literal in a settings
+/// file, neither assigned nor as the fallback of an environment read.
+pub fn secret_key_source(id: &str, facts: &DjangoFacts) -> Finding {
+    let setting = facts.analysis.setting("SECRET_KEY");
+    let length = match setting.known() {
+        Some(PyValue::Str(key)) => format!("{} characters", key.chars().count()),
+        _ => "unknown length".to_owned(),
+    };
+    match facts.analysis.literal("SECRET_KEY") {
+        Some(LiteralKind::Assigned(at)) => Finding::fail(
+            id,
+            format!("SECRET_KEY is a literal of {length} at {}:{}: it is in the code and every copy of it", at.file, at.line),
+        )
+        .with(Evidence::at(&at.file, at.line, &at.text)),
+        Some(LiteralKind::Fallback { variable, location }) => Finding::fail(
+            id,
+            format!(
+                "SECRET_KEY is read from {variable}, but a literal fallback of {length} sits in {}:{}: the site runs with it whenever {variable} is unset",
+                location.file, location.line
+            ),
+        )
+        .with(Evidence::at(&location.file, location.line, &location.text)),
+        None => match &setting.assigned {
+            Some(at) => Finding::pass(id, "SECRET_KEY is not written in the settings: it comes from the environment")
+                .with(Evidence::at(&at.file, at.line, &at.text))
+                .with_evidence(setting.related.iter().map(|l| Evidence::at(&l.file, l.line, &l.text))),
+            None => Finding::fail(id, "SECRET_KEY is not set at all: Django refuses to start without it")
+                .with(Evidence::in_file(facts.analysis.module_file(), "SECRET_KEY is never assigned")),
+        },
+    }
+}
+
+/// Why a key fails Django's rules (security.W009), or `None`.
+pub fn key_weakness(key: &str) -> Option<String> {
+    let length = key.chars().count();
+    let distinct = key.chars().collect::<std::collections::BTreeSet<_>>().len();
+    if key.starts_with(INSECURE_PREFIX) {
+        Some(format!("it starts with {INSECURE_PREFIX}, the mark of a key startproject generated"))
+    } else if length < 50 {
+        Some(format!("it has {length} characters, fewer than 50"))
+    } else if distinct < 5 {
+        Some(format!("it has only {distinct} distinct characters, fewer than 5"))
+    } else {
+        None
+    }
+}
+
+/// `maint.secret-key-strength`: the key and every fallback pass Django's rules.
+pub fn secret_key_strength(id: &str, facts: &DjangoFacts) -> Finding {
+    let key = facts.analysis.setting("SECRET_KEY");
+    let place = |s: &crate::django::value::Setting| {
+        s.assigned.as_ref().map(|at| Evidence::at(&at.file, at.line, &at.text))
+    };
+    let mut problems = Vec::new();
+    match &key.value {
+        Value::Known(PyValue::Str(value)) => {
+            if let Some(why) = key_weakness(value) {
+                problems.push(format!("SECRET_KEY: {why}"));
+            }
+        }
+        Value::Known(other) => {
+            problems.push(format!("SECRET_KEY is a {}, not a string", other.type_name()))
+        }
+        Value::Unknown(why) => {
+            return Finding::unknown(id, format!("SECRET_KEY cannot be known statically: {why}"));
+        }
+    }
+    let fallbacks = facts.analysis.setting("SECRET_KEY_FALLBACKS");
+    match &fallbacks.value {
+        Value::Known(value) => {
+            for (index, entry) in value.items().unwrap_or_default().iter().enumerate() {
+                match entry.as_str().map(key_weakness) {
+                    Some(None) => {}
+                    Some(Some(why)) => {
+                        problems.push(format!("SECRET_KEY_FALLBACKS[{index}]: {why}"))
+                    }
+                    None => problems.push(format!("SECRET_KEY_FALLBACKS[{index}] is not a string")),
+                }
+            }
+        }
+        Value::Unknown(why) => {
+            return Finding::unknown(
+                id,
+                format!("SECRET_KEY_FALLBACKS cannot be known statically: {why}"),
+            );
+        }
+    }
+    let mut evidence: Vec<Evidence> = place(&key).into_iter().collect();
+    evidence.extend(key.related.iter().map(|l| Evidence::at(&l.file, l.line, &l.text)));
+    evidence.extend(place(&fallbacks));
+    if problems.is_empty() {
+        Finding::pass(id, "SECRET_KEY and its fallbacks pass Django's rules (50+ characters, 5+ distinct, no insecure prefix)")
+            .with_evidence(evidence)
+    } else {
+        Finding::fail(id, problems.join("; ")).with_evidence(evidence)
+    }
+}
+
+/// `maint.pip-audit-listed`: pip-audit in a requirements file of the project.
+pub fn requirement_listed(id: &str, facts: &DjangoFacts, package: &str) -> Finding {
+    match facts.requirements.lists(package) {
+        Some(entry) => Finding::pass(id, format!("{package} is listed in {}", entry.file))
+            .with(Evidence::at(&entry.file, entry.line, &entry.text)),
+        None => {
+            let files = if facts.requirements.files.is_empty() {
+                "the project has no requirements file".to_owned()
+            } else {
+                format!("not in {}", facts.requirements.files.join(", "))
+            };
+            Finding::fail(id, format!("{package} is not in the project's requirements: {files}"))
+        }
+    }
+}
+
+/// A user or group of the target, from its own `/etc/passwd` or `/etc/group`.
+fn lookup(target: &Target, file: &str, name: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(target.host_path(file)).ok()?;
+    text.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next()? == name).then(|| fields.nth(1)?.parse().ok()).flatten()
+    })
+}
+
+fn name_of(target: &Target, file: &str, id: u32) -> String {
+    std::fs::read_to_string(target.host_path(file))
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                let fields: Vec<&str> = line.split(':').collect();
+                (fields.get(2)? == &id.to_string().as_str()).then(|| fields[0].to_owned())
+            })
+        })
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// The user the site runs as (DESIGN.md): the `WSGIDaemonProcess user=`,
+/// else `APACHE_RUN_USER`, else the owner of `manage.py`.
+pub fn site_user(
+    target: &Target,
+    facts: &DjangoFacts,
+    apache: Option<&ApacheConfig>,
+) -> Option<(String, String)> {
+    if let Some(config) = apache {
+        let dir = facts.project.dir.display().to_string();
+        let daemons = config.wsgi_daemons();
+        let daemon = daemons
+            .iter()
+            .find(|d| {
+                d.python_path.as_deref().is_some_and(|p| p.contains(dir.trim_end_matches('/')))
+            })
+            .or_else(|| daemons.first());
+        if let Some(user) = daemon.and_then(|d| d.user.clone()) {
+            let group = daemon.and_then(|d| d.group.clone()).unwrap_or_else(|| user.clone());
+            return Some((user, group));
+        }
+        if let Some(user) = config.variables.get("APACHE_RUN_USER") {
+            let group =
+                config.variables.get("APACHE_RUN_GROUP").cloned().unwrap_or_else(|| user.clone());
+            return Some((user.clone(), group));
+        }
+    }
+    let meta = std::fs::metadata(target.host_path(facts.project.manage_py())).ok()?;
+    Some((name_of(target, "/etc/passwd", meta.uid()), name_of(target, "/etc/group", meta.gid())))
+}
+
+/// `maint.env-permissions`: each `.env` the settings load is readable by the
+/// site's user and by no one else.
+pub fn env_permissions(
+    id: &str,
+    target: &Target,
+    facts: &DjangoFacts,
+    apache: Option<&ApacheConfig>,
+) -> Finding {
+    let mut files: Vec<String> = facts.analysis.dotenv_files().to_vec();
+    if let Some(env_file) = &target.env_file {
+        files.push(env_file.display().to_string());
+    }
+    if files.is_empty() {
+        return Finding::not_applicable(
+            id,
+            "the settings load no .env file and no --env-file was given",
+        );
+    }
+    let Some((user, group)) = site_user(target, facts, apache) else {
+        return Finding::unknown(
+            id,
+            "the site's user cannot be told: no WSGIDaemonProcess user, no APACHE_RUN_USER, no manage.py owner",
+        );
+    };
+    let (Some(uid), Some(gid)) =
+        (lookup(target, "/etc/passwd", &user), lookup(target, "/etc/group", &group))
+    else {
+        return Finding::unknown(
+            id,
+            format!(
+                "the site's user {user} (group {group}) is not in the target's /etc/passwd and /etc/group"
+            ),
+        );
+    };
+
+    let mut problems = Vec::new();
+    let mut evidence = Vec::new();
+    for file in &files {
+        let Ok(meta) = std::fs::metadata(target.host_path(file)) else {
+            problems.push(format!("{file} cannot be read"));
+            continue;
+        };
+        let mode = meta.mode() & 0o777;
+        let owner = name_of(target, "/etc/passwd", meta.uid());
+        let owning_group = name_of(target, "/etc/group", meta.gid());
+        evidence.push(Evidence::in_file(
+            file,
+            format!("mode {mode:04o}, owner {owner}, group {owning_group}"),
+        ));
+        let site_reads = (meta.uid() == uid && mode & 0o400 != 0)
+            || (meta.gid() == gid && mode & 0o040 != 0)
+            || mode & 0o004 != 0;
+        if mode & 0o007 != 0 {
+            problems
+                .push(format!("{file} is readable by every user of the machine (mode {mode:04o})"));
+        } else if meta.gid() != gid && mode & 0o070 != 0 {
+            problems.push(format!("{file} is open to group {owning_group}, not only the site's group {group} (mode {mode:04o})"));
+        } else if !site_reads {
+            problems.push(format!("the site's user {user} cannot read {file} (mode {mode:04o}, owner {owner}): the site would fail to start"));
+        } else if meta.uid() != uid && meta.uid() != 0 {
+            problems.push(format!(
+                "{file} belongs to {owner}, neither the site's user {user} nor root"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Finding::pass(id, format!("readable by the site's user {user} and no one else"))
+            .with_evidence(evidence)
+    } else {
+        Finding::fail(id, problems.join("; ")).with_evidence(evidence)
+    }
+}
+
+/// `maint.logs-configured`: the site's virtual hosts have their own
+/// `ErrorLog` and `CustomLog`.
+pub fn logs_configured(id: &str, facts: &DjangoFacts, config: &ApacheConfig) -> Finding {
+    let dir = facts.project.dir.display().to_string();
+    let site: Vec<_> = config
+        .virtual_hosts()
+        .into_iter()
+        .filter(|v| {
+            v.wsgi_script_alias()
+                .is_some_and(|(_, script, _)| script.starts_with(dir.trim_end_matches('/')))
+                || !v.proxy_passes().is_empty()
+        })
+        .collect();
+    if site.is_empty() {
+        return Finding::unknown(
+            id,
+            format!("no virtual host serves {dir}, so its logs cannot be found"),
+        );
+    }
+    let mut missing = Vec::new();
+    let mut evidence = Vec::new();
+    for vhost in &site {
+        let name = vhost.server_name.clone().unwrap_or_else(|| vhost.addresses.join(" "));
+        match vhost.error_log() {
+            Some(d) => evidence.push(Evidence::at(&d.place.file, d.place.line, &d.text)),
+            None => missing.push(format!(
+                "{name} ({}:{}) has no ErrorLog of its own",
+                vhost.place.file, vhost.place.line
+            )),
+        }
+        let custom = vhost.custom_logs();
+        if custom.is_empty() {
+            missing.push(format!(
+                "{name} ({}:{}) has no CustomLog",
+                vhost.place.file, vhost.place.line
+            ));
+        }
+        evidence.extend(custom.iter().map(|d| Evidence::at(&d.place.file, d.place.line, &d.text)));
+    }
+    if missing.is_empty() {
+        Finding::pass(
+            id,
+            format!(
+                "each of the site's {} virtual host(s) has its own error and access log",
+                site.len()
+            ),
+        )
+        .with_evidence(evidence)
+    } else {
+        Finding::fail(id, missing.join("; ")).with_evidence(evidence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_judged_by_djangos_rules() {
+        assert!(key_weakness("short").is_some_and(|w| w.contains("5 characters")));
+        assert!(
+            key_weakness(&format!("{INSECURE_PREFIX}{}", "x".repeat(60)))
+                .is_some_and(|w| w.contains("startproject"))
+        );
+        assert!(key_weakness(&"ab".repeat(30)).is_some_and(|w| w.contains("2 distinct")));
+        assert_eq!(key_weakness("k3y-Ab9xQ2mN7pL4vR8tY1wE6uI0oP5aS3dF7gH2jK9lZ4xC8vB1nM6"), None);
+    }
+}
