@@ -8,6 +8,7 @@ pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod layers;
+pub mod maint;
 pub mod probe;
 pub mod redact;
 pub mod report;
