@@ -39,6 +39,28 @@ impl LogTime {
     pub fn hour_bucket(self) -> String {
         format!("{:04}-{:02}-{:02} {:02}:00", self.year, self.month, self.day, self.hour)
     }
+
+    /// The hour as one number, cheap to count by while streaming.
+    fn hour_key(self) -> u32 {
+        ((u32::from(self.year) * 13 + u32::from(self.month)) * 32 + u32::from(self.day)) * 24
+            + u32::from(self.hour)
+    }
+}
+
+/// Counts per hour while streaming; hour labels are made once at the end.
+#[derive(Default)]
+struct HourCounts {
+    counts: HashMap<u32, (LogTime, u64)>,
+}
+
+impl HourCounts {
+    fn add(&mut self, time: LogTime) {
+        self.counts.entry(time.hour_key()).or_insert((time, 0)).1 += 1;
+    }
+
+    fn into_labelled(self) -> BTreeMap<String, u64> {
+        self.counts.into_values().map(|(time, n)| (time.hour_bucket(), n)).collect()
+    }
 }
 
 impl fmt::Display for LogTime {
@@ -178,7 +200,7 @@ fn for_each_line(mut reader: impl BufRead, mut each: impl FnMut(&str)) -> io::Re
 
 #[derive(Default)]
 struct MessageStats {
-    level: String,
+    level: &'static str,
     count: u64,
     first: Option<LogTime>,
     last: Option<LogTime>,
@@ -190,6 +212,9 @@ pub fn summarise_error_log(reader: impl BufRead) -> io::Result<ErrorLogSummary> 
     let mut messages: HashMap<String, MessageStats> = HashMap::new();
     let mut rules: HashMap<String, RuleCount> = HashMap::new();
     let mut evasive_addresses: HashMap<String, u64> = HashMap::new();
+    let mut levels = [0u64; LEVELS.len()];
+    let mut hours = HourCounts::default();
+    let mut key = String::new();
 
     for_each_line(reader, |line| {
         summary.lines += 1;
@@ -200,36 +225,47 @@ pub fn summarise_error_log(reader: impl BufRead) -> io::Result<ErrorLogSummary> 
             return;
         };
         note_time(&mut summary.first, &mut summary.last, entry.time);
-        *summary.by_level.entry(entry.level.to_owned()).or_default() += 1;
-        *summary.by_hour.entry(entry.time.hour_bucket()).or_default() += 1;
+        levels[entry.level_at] += 1;
+        hours.add(entry.time);
 
-        let key = if let Some(modsec) = entry.message.strip_prefix("ModSecurity: ") {
-            note_modsecurity(modsec, &mut summary.modsecurity, &mut rules)
+        key.clear();
+        if let Some(modsec) = entry.message.strip_prefix("ModSecurity: ") {
+            key.push_str(&note_modsecurity(modsec, &mut summary.modsecurity, &mut rules));
         } else {
-            normalise(entry.message)
-        };
+            normalise_into(entry.message, &mut key);
+        }
         if entry.module.starts_with("evasive") || entry.message.contains("possible DoS attack") {
             note_evasive(entry.message, &mut summary.evasive, &mut evasive_addresses);
         }
 
         let distinct = messages.len();
-        let stats = match messages.get_mut(&key) {
-            Some(stats) => stats,
-            None if distinct < MAX_DISTINCT => messages.entry(key).or_default(),
-            None => messages.entry("(other messages)".to_owned()).or_default(),
+        let stats = if messages.contains_key(key.as_str()) {
+            messages.get_mut(key.as_str())
+        } else if distinct < MAX_DISTINCT {
+            Some(messages.entry(key.clone()).or_default())
+        } else {
+            Some(messages.entry("(other messages)".to_owned()).or_default())
         };
+        let Some(stats) = stats else { return };
         if stats.count == 0 {
-            entry.level.clone_into(&mut stats.level);
+            stats.level = entry.level;
         }
         stats.count += 1;
         note_time(&mut stats.first, &mut stats.last, entry.time);
     })?;
+    summary.by_level = LEVELS
+        .iter()
+        .zip(levels)
+        .filter(|(_, n)| *n > 0)
+        .map(|(level, n)| ((*level).to_owned(), n))
+        .collect();
+    summary.by_hour = hours.into_labelled();
 
     let mut top: Vec<MessageCount> = messages
         .into_iter()
         .map(|(message, s)| MessageCount {
             message,
-            level: s.level,
+            level: s.level.to_owned(),
             count: s.count,
             first: s.first,
             last: s.last,
@@ -330,7 +366,9 @@ fn note_evasive(message: &str, summary: &mut EvasiveSummary, addresses: &mut Has
 struct ErrorEntry<'a> {
     time: LogTime,
     module: &'a str,
-    level: &'a str,
+    level: &'static str,
+    /// Index of `level` in [`LEVELS`].
+    level_at: usize,
     message: &'a str,
 }
 
@@ -343,6 +381,7 @@ fn parse_error_line(line: &str) -> Option<ErrorEntry<'_>> {
 
     let mut module = "";
     let mut level = "";
+    let mut level_at = 0;
     loop {
         rest = rest.trim_start();
         let Some(inner) = rest.strip_prefix('[') else { break };
@@ -350,11 +389,9 @@ fn parse_error_line(line: &str) -> Option<ErrorEntry<'_>> {
         if level.is_empty() {
             // `[module:level]` (2.4) or `[level]` (2.2).
             let (m, l) = group.split_once(':').unwrap_or(("", group));
-            if !is_level(l) {
-                return None;
-            }
+            level_at = level_index(l)?;
             module = m;
-            level = l;
+            level = LEVELS[level_at];
         } else if !(group.starts_with("pid ")
             || group.starts_with("client ")
             || group.starts_with("remote "))
@@ -373,12 +410,17 @@ fn parse_error_line(line: &str) -> Option<ErrorEntry<'_>> {
         _ => message,
     };
     let message = message.split(", referer: ").next().unwrap_or(message);
-    Some(ErrorEntry { time, module, level, message })
+    Some(ErrorEntry { time, module, level, level_at, message })
 }
 
-fn is_level(level: &str) -> bool {
-    matches!(level, "emerg" | "alert" | "crit" | "error" | "warn" | "notice" | "info" | "debug")
-        || level.strip_prefix("trace").is_some_and(|n| n.len() == 1)
+/// Apache's log levels, most severe first.
+const LEVELS: [&str; 16] = [
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug", "trace1", "trace2",
+    "trace3", "trace4", "trace5", "trace6", "trace7", "trace8",
+];
+
+fn level_index(level: &str) -> Option<usize> {
+    LEVELS.iter().position(|l| *l == level)
 }
 
 fn is_ah_code(code: &str) -> bool {
@@ -415,6 +457,11 @@ fn month_number(name: &str) -> Option<u8> {
 /// `<path>`, addresses `<addr>`, runs of digits `N`, quoted strings kept.
 pub fn normalise(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(256));
+    normalise_into(message, &mut out);
+    out
+}
+
+fn normalise_into(message: &str, out: &mut String) {
     for (index, word) in message.split_whitespace().enumerate() {
         if index > 0 {
             out.push(' ');
@@ -423,7 +470,7 @@ pub fn normalise(message: &str) -> String {
             out.push('…');
             break;
         }
-        let core = word.trim_end_matches([',', ';', ')', '.', '\'', '"']);
+        let core = word.trim_end_matches([',', ';', ':', ')', '.', '\'', '"']);
         let tail = &word[core.len()..];
         let lead = core.len() - core.trim_start_matches(['(', '\'', '"']).len();
         let (head, core) = core.split_at(lead);
@@ -448,7 +495,6 @@ pub fn normalise(message: &str) -> String {
         }
         out.push_str(tail);
     }
-    out
 }
 
 /// An IPv4 address (with an optional port) or an IPv6 address.
@@ -467,6 +513,7 @@ pub fn summarise_access_log(reader: impl BufRead) -> io::Result<AccessLogSummary
     let mut summary = AccessLogSummary::default();
     let mut client: HashMap<String, PathCount> = HashMap::new();
     let mut server: HashMap<String, PathCount> = HashMap::new();
+    let mut hours = HourCounts::default();
 
     for_each_line(reader, |line| {
         summary.lines += 1;
@@ -477,7 +524,7 @@ pub fn summarise_access_log(reader: impl BufRead) -> io::Result<AccessLogSummary
             return;
         };
         note_time(&mut summary.first, &mut summary.last, entry.time);
-        *summary.requests_by_hour.entry(entry.time.hour_bucket()).or_default() += 1;
+        hours.add(entry.time);
         let paths = match entry.status {
             400..=499 => {
                 summary.client_errors += 1;
@@ -489,21 +536,21 @@ pub fn summarise_access_log(reader: impl BufRead) -> io::Result<AccessLogSummary
             }
             _ => return,
         };
-        let distinct = paths.len();
-        let key = if paths.contains_key(entry.path) || distinct < MAX_DISTINCT {
-            entry.path
-        } else {
-            "(other paths)"
-        };
-        let count = paths.entry(key.to_owned()).or_insert_with(|| PathCount {
-            path: key.to_owned(),
-            count: 0,
-            statuses: BTreeMap::new(),
-        });
+        if !paths.contains_key(entry.path) {
+            let key = if paths.len() < MAX_DISTINCT { entry.path } else { "(other paths)" };
+            paths.entry(key.to_owned()).or_insert_with(|| PathCount {
+                path: key.to_owned(),
+                count: 0,
+                statuses: BTreeMap::new(),
+            });
+        }
+        let key = if paths.contains_key(entry.path) { entry.path } else { "(other paths)" };
+        let Some(count) = paths.get_mut(key) else { return };
         count.count += 1;
         *count.statuses.entry(entry.status).or_default() += 1;
     })?;
 
+    summary.requests_by_hour = hours.into_labelled();
     summary.top_client_error_paths = top_paths(client);
     summary.top_server_error_paths = top_paths(server);
     Ok(summary)
