@@ -274,3 +274,26 @@ fn the_audit_runs_as_the_site_user_when_portcullis_is_root() {
         "{outcome:?} {progress:?}"
     );
 }
+
+/// The upgrade fix: the pins pip-audit reports are raised to the fixing
+/// version, and pip-audit then finds the file clean.
+#[test]
+fn raising_the_reported_pins_makes_the_audit_clean() {
+    let server = osv::OsvServer::start(&[("django", "4.2.0", osv::DJANGO_ADVISORY)]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let requirements = dir.path().join("requirements.txt");
+    let before = "Django==4.2.0  # the web framework\nrequests==2.32.4\n";
+    std::fs::write(&requirements, before).expect("write");
+
+    let (outcome, _) = run(&offline_request(&requirements, &server.url));
+    let AuditOutcome::Vulnerable { packages, .. } = outcome else {
+        panic!("expected vulnerable, got {outcome:?}");
+    };
+    let (after, upgrades) = pip_audit::upgrade_pins(before, &packages);
+    assert_eq!(after, "Django==4.2.1  # the web framework\nrequests==2.32.4\n");
+    assert_eq!(upgrades.len(), 1);
+
+    std::fs::write(&requirements, &after).expect("write");
+    let (outcome, _) = run(&offline_request(&requirements, &server.url));
+    assert_eq!(outcome, AuditOutcome::Clean { audited: 2 });
+}

@@ -568,6 +568,122 @@ fn describe_skip(skip: &SkippedDependency) -> String {
     format!("{}: not audited ({})", skip.name, skip.reason)
 }
 
+/// One pin raised to a version that fixes its advisories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upgrade {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    /// 1-based line in the requirements text.
+    pub line: u32,
+}
+
+/// The requirements text with each vulnerable `name==version` pin raised to
+/// the lowest version that fixes all of its advisories (what `pip-audit
+/// --fix` would install), as data for a plan with a diff. Lines, comments,
+/// extras, markers and hashes stay as they are, except that `--hash` options
+/// of an upgraded pin are dropped (they belong to the old version). Packages
+/// with an advisory that has no fixed version are left alone.
+pub fn upgrade_pins(text: &str, packages: &[VulnerablePackage]) -> (String, Vec<Upgrade>) {
+    let mut upgrades = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let (body, end) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+        let target = pinned(body).and_then(|(name, version)| {
+            let package = packages.iter().find(|p| {
+                normalise_name(&p.name) == normalise_name(name) && p.version == version
+            })?;
+            Some((name, version, fixed_version(package)?))
+        });
+        match target {
+            Some((name, version, to)) => {
+                let at = body.find("==").unwrap_or(body.len());
+                let rest = &body[at + 2..];
+                let after_version = &rest[rest.find(version).map_or(0, |i| i + version.len())..];
+                let after_version = after_version.split(" --hash").next().unwrap_or(after_version);
+                out.push_str(&body[..at]);
+                out.push_str("==");
+                out.push_str(&to);
+                out.push_str(after_version.trim_end_matches([' ', '\\']));
+                upgrades.push(Upgrade {
+                    name: name.to_owned(),
+                    from: version.to_owned(),
+                    to,
+                    line: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                });
+            }
+            None => out.push_str(body),
+        }
+        out.push_str(end);
+    }
+    (out, upgrades)
+}
+
+/// `Django[argon2]==4.2.0 ; python_version > "3"  # web` -> ("Django", "4.2.0").
+fn pinned(line: &str) -> Option<(&str, &str)> {
+    let line = strip_comment(line);
+    if line.starts_with('-') {
+        return None;
+    }
+    let (head, rest) = line.split_once("==")?;
+    let name = head.split('[').next()?.trim();
+    let version = rest.trim_start().split([' ', ';', ',', '\t']).next()?.trim();
+    (!name.is_empty() && !version.is_empty()).then_some((name, version))
+}
+
+/// PEP 503: case and runs of `-_.` do not distinguish names.
+fn normalise_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for ch in name.chars() {
+        if matches!(ch, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(ch.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// The lowest version above the installed one that every advisory lists as
+/// a fix: for each advisory its lowest fix above the current version, then
+/// the highest of those.
+fn fixed_version(package: &VulnerablePackage) -> Option<String> {
+    let mut needed: Option<&str> = None;
+    for vuln in &package.vulns {
+        let lowest = vuln
+            .fix_versions
+            .iter()
+            .map(String::as_str)
+            .filter(|v| compare_versions(v, &package.version).is_gt())
+            .min_by(|a, b| compare_versions(a, b))?;
+        if needed.is_none_or(|n| compare_versions(lowest, n).is_gt()) {
+            needed = Some(lowest);
+        }
+    }
+    needed.map(str::to_owned)
+}
+
+/// Compares dotted release numbers (`4.2.10` > `4.2.9`, `4.2` == `4.2.0`);
+/// a part that is not a number compares as text.
+fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |v: &str| -> Vec<String> { v.split('.').map(str::to_owned).collect() };
+    let (a, b) = (parts(a), parts(b));
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).map_or("0", String::as_str);
+        let y = b.get(i).map_or("0", String::as_str);
+        let order = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            _ => x.cmp(y),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -664,6 +780,37 @@ mod tests {
         assert_eq!(flat.pulled_in_by_constraints, [dir.path().join("requirements/../requirements-dev.txt")]);
         assert!(flat.unpinned.is_empty());
         assert!(flat.problems.is_empty(), "{:?}", flat.problems);
+    }
+
+    #[test]
+    fn vulnerable_pins_are_raised_to_the_lowest_fixing_version() {
+        let package = |name: &str, version: &str, fixes: &[&[&str]]| VulnerablePackage {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            vulns: fixes
+                .iter()
+                .map(|f| Advisory {
+                    id: "X".to_owned(),
+                    aliases: vec![],
+                    fix_versions: f.iter().map(|s| (*s).to_owned()).collect(),
+                })
+                .collect(),
+        };
+        let text = "# web\nDjango[argon2]==4.2.0 ; python_version > \"3\"  # pinned\n\
+                    requests==2.31.0\nsome_lib==1.0\nunfixed==1.0\n";
+        let packages = [
+            package("django", "4.2.0", &[&["4.2.1", "3.2.19"], &["4.2.10", "5.0.2"]]),
+            package("Some-Lib", "1.0", &[&["1.0.10", "1.0.9"]]),
+            package("unfixed", "1.0", &[&[]]),
+        ];
+        let (after, upgrades) = upgrade_pins(text, &packages);
+        assert_eq!(
+            after,
+            "# web\nDjango[argon2]==4.2.10 ; python_version > \"3\"  # pinned\n\
+             requests==2.31.0\nsome_lib==1.0.9\nunfixed==1.0\n"
+        );
+        let lines: Vec<(u32, &str)> = upgrades.iter().map(|u| (u.line, u.to.as_str())).collect();
+        assert_eq!(lines, [(2, "4.2.10"), (4, "1.0.9")]);
     }
 
     #[test]
