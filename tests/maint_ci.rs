@@ -1,8 +1,8 @@
 //! The CI pipeline check and its fix on realistic workflow files. The edited
-//! files are read back with a real YAML parser (PyYAML in the system Python)
+//! files are read back with a real YAML parser (`PyYAML` in the system Python)
 //! to prove that the planner only added the step and broke nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use portcullis::maint::ci::{self, CiKind};
@@ -24,7 +24,7 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// The YAML document as JSON, parsed by PyYAML.
+/// The YAML document as JSON, parsed by `PyYAML`.
 fn yaml(text: &str) -> Value {
     let script = "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))";
     let mut child = Command::new("/usr/bin/python3")
@@ -108,7 +108,10 @@ fn a_workflow_without_an_install_step_gets_a_pip_audit_job() {
     });
     assert_eq!(yaml(&fix.after), expected);
     let action_line = fix.after.lines().position(|l| l.contains("pypa/gh-action-pip-audit"));
-    assert_eq!(ci::find_pip_audit_line(&fix.after), action_line.map(|i| i as u32 + 1));
+    assert_eq!(
+        ci::find_pip_audit_line(&fix.after),
+        action_line.and_then(|i| u32::try_from(i + 1).ok())
+    );
 }
 
 #[test]
@@ -127,7 +130,8 @@ fn a_pipeline_that_already_runs_pip_audit_needs_no_plan() {
 fn a_project_without_a_pipeline_has_nothing_to_plan() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join(".github/workflows")).expect("mkdir");
-    std::fs::write(dir.path().join(".github/workflows/README.md"), "not a workflow").expect("write");
+    std::fs::write(dir.path().join(".github/workflows/README.md"), "not a workflow")
+        .expect("write");
     let pipelines = ci::find_pipelines(dir.path());
     assert!(pipelines.is_empty());
     assert_eq!(ci::plan_pip_audit_step(&pipelines, "requirements.txt"), None);
@@ -139,7 +143,7 @@ fn gitlab_gets_a_pip_audit_job_in_the_test_stage() {
     let pipelines = ci::find_pipelines(dir.path());
     assert_eq!(pipelines[0].kind, CiKind::GitLab);
     let fix = ci::plan_pip_audit_step(&pipelines, "requirements.txt").expect("a plan");
-    assert_eq!(fix.path, PathBuf::from(dir.path().join(".gitlab-ci.yml")));
+    assert_eq!(fix.path, dir.path().join(".gitlab-ci.yml"));
 
     let mut expected = yaml(&fix.before);
     expected["pip-audit"] = json!({
@@ -157,5 +161,8 @@ fn gitlab_without_a_test_stage_uses_its_first_stage() {
     let fix = ci::plan_pip_audit_step(&pipelines, "requirements.txt").expect("a plan");
     let after = yaml(&fix.after);
     assert_eq!(after["pip-audit"]["stage"], "lint");
-    assert!(fix.after.contains("\n    script:\n        - pip-audit") || fix.after.contains("        - pip-audit -r requirements.txt\n"));
+    assert!(
+        fix.after.contains("\n    script:\n        - pip-audit")
+            || fix.after.contains("        - pip-audit -r requirements.txt\n")
+    );
 }

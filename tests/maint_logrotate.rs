@@ -102,7 +102,8 @@ fn a_log_already_covered_twice_is_a_finding_and_logrotate_agrees() {
     );
     tree.write("/var/log/apache2/example-error.log", "");
     tree.write("/srv/app/logs/django.log", "");
-    let logs = [tree.abs("/var/log/apache2/example-error.log"), tree.abs("/srv/app/logs/django.log")];
+    let logs =
+        [tree.abs("/var/log/apache2/example-error.log"), tree.abs("/srv/app/logs/django.log")];
 
     let config = logrotate::load(Path::new("/"), &tree.abs("/etc/logrotate.conf"));
     let report = logrotate::coverage(Path::new("/"), &config, &logs);
@@ -175,7 +176,8 @@ fn a_group_writable_log_directory_gets_a_su_line_and_the_plan_validates() {
     let log_dir = tree.root().join("var/log/myproject");
     fs::set_permissions(&log_dir, fs::Permissions::from_mode(0o775)).expect("chmod");
     chown(&log_dir, Some(NOBODY), Some(NOBODY)).expect("chown");
-    let logs = [tree.abs("/var/log/apache2/example-error.log"), tree.abs("/var/log/myproject/app.log")];
+    let logs =
+        [tree.abs("/var/log/apache2/example-error.log"), tree.abs("/var/log/myproject/app.log")];
 
     let config = logrotate::load(Path::new("/"), &tree.abs("/etc/logrotate.conf"));
     let report = logrotate::coverage(Path::new("/"), &config, &logs);
@@ -184,13 +186,9 @@ fn a_group_writable_log_directory_gets_a_su_line_and_the_plan_validates() {
 
     // The plan lands in the tree's /etc/logrotate.d (root "/" plus the
     // tree's path), created with mode 0644.
-    let plan = logrotate::plan_site_dropin(
-        Path::new("/"),
-        "example.com",
-        &report,
-        "0640 nobody nogroup",
-    )
-    .expect("a plan for the uncovered log");
+    let plan =
+        logrotate::plan_site_dropin(Path::new("/"), "example.com", &report, "0640 nobody nogroup")
+            .expect("a plan for the uncovered log");
     assert_eq!(plan.path, "/etc/logrotate.d/example-com");
     assert_eq!(plan.logs, [logs[1].clone()]);
     assert_eq!(plan.mode, 0o644);
@@ -221,7 +219,8 @@ fn every_log_covered_once_needs_no_plan() {
 #[test]
 fn an_unknown_directive_is_reported_by_the_validator() {
     let tree = Tree::new();
-    let conf = tree.write("/etc/logrotate.d/bad", "{R}/var/log/x.log {\n    missingok\n    rotaet 3\n}\n");
+    let conf =
+        tree.write("/etc/logrotate.d/bad", "{R}/var/log/x.log {\n    missingok\n    rotaet 3\n}\n");
     let validation = tree.validate(&conf);
     // logrotate names the file as it was given on its command line.
     assert_eq!(

@@ -1,5 +1,5 @@
 //! The log review assistant on an Apache error log and an access log that
-//! hold the usual mix: 404 probes, Django 500s, ModSecurity and mod_evasive
+//! hold the usual mix: 404 probes, Django 500s, `ModSecurity` and `mod_evasive`
 //! blocks, plus garbage lines, invalid UTF-8 and escape sequences.
 
 use std::io::{BufReader, Write};
@@ -39,12 +39,8 @@ fn error_log_counts_levels_messages_and_blocks() {
     assert_eq!(errors.top_messages[1].count, 3);
 
     assert_eq!((errors.modsecurity.blocks, errors.modsecurity.warnings), (2, 1));
-    let rules: Vec<(&str, u64, u64)> = errors
-        .modsecurity
-        .rules
-        .iter()
-        .map(|r| (r.id.as_str(), r.blocks, r.warnings))
-        .collect();
+    let rules: Vec<(&str, u64, u64)> =
+        errors.modsecurity.rules.iter().map(|r| (r.id.as_str(), r.blocks, r.warnings)).collect();
     assert_eq!(rules, [("949110", 2, 0), ("930120", 0, 1)]);
     assert_eq!(errors.modsecurity.rules[1].msg, "OS File Access Attempt");
 
@@ -75,7 +71,9 @@ fn rendered_text_is_printable_and_keeps_no_query_string() {
     assert!(!text.contains("abc123secret"), "a query string reached the text");
     assert!(!text.contains("/etc/passwd&bar"));
     assert!(text.contains("ModSecurity: 2 requests blocked, 1 warnings"));
-    assert!(text.contains("rule 949110: 2 blocked, 0 warnings  Inbound Anomaly Score Exceeded (Total Score: 5)"));
+    assert!(text.contains(
+        "rule 949110: 2 blocked, 0 warnings  Inbound Anomaly Score Exceeded (Total Score: 5)"
+    ));
     assert!(text.contains("mod_evasive: 1 addresses blacklisted, 2 requests denied"));
     assert!(text.contains("Client errors (4xx): 10"));
     assert!(text.contains("      2  /api/orders/  (500×2)"));
@@ -87,38 +85,54 @@ fn an_empty_summary_says_there_is_nothing_to_review() {
     assert_eq!(logs::render_text(&LogSummary::default()), "No log to review.\n");
 }
 
-/// Streams a generated log of `PORTCULLIS_LOG_MB` megabytes (default 8) and
-/// reports the rate; the counts prove every line was seen.
-#[test]
-fn a_large_error_log_is_streamed() {
-    let megabytes: usize =
-        std::env::var("PORTCULLIS_LOG_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("error.log");
-    let sample = std::fs::read(fixture("error.log")).expect("fixture");
+/// Writes copies of a fixture until the file holds `megabytes`; returns the
+/// file and the number of copies.
+fn repeated(dir: &Path, name: &str, megabytes: usize) -> (PathBuf, u64) {
+    let path = dir.join(name);
+    let sample = std::fs::read(fixture(name)).expect("fixture");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-    let mut written = 0;
-    let mut copies = 0u64;
+    let (mut written, mut copies) = (0, 0);
     while written < megabytes * 1024 * 1024 {
         file.write_all(&sample).expect("write");
         written += sample.len();
         copies += 1;
     }
     file.flush().expect("flush");
-    drop(file);
+    (path, copies)
+}
 
+fn report_rate(what: &str, path: &Path, lines: u64, started: Instant) {
+    let seconds = started.elapsed().as_secs_f64();
+    let size = std::fs::metadata(path).expect("stat").len();
+    let megabytes = f64::from(u32::try_from(size / 1024).unwrap_or(u32::MAX)) / 1024.0;
+    eprintln!(
+        "{what}: {megabytes:.0} MB, {lines} lines in {seconds:.2} s ({:.1} MB/s)",
+        megabytes / seconds
+    );
+}
+
+/// Streams generated logs of `PORTCULLIS_LOG_MB` megabytes (default 8) and
+/// reports the rate; the counts prove every line was seen.
+#[test]
+fn large_logs_are_streamed() {
+    let megabytes: usize =
+        std::env::var("PORTCULLIS_LOG_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let (path, copies) = repeated(dir.path(), "error.log", megabytes);
     let started = Instant::now();
     let reader = BufReader::new(std::fs::File::open(&path).expect("open"));
-    let summary = logs::summarise_error_log(reader).expect("read");
-    let elapsed = started.elapsed();
-    eprintln!(
-        "{} MB, {} lines in {:.2} s ({:.1} MB/s)",
-        written / (1024 * 1024),
-        summary.lines,
-        elapsed.as_secs_f64(),
-        written as f64 / 1_048_576.0 / elapsed.as_secs_f64()
-    );
-    assert_eq!(summary.lines, 21 * copies);
-    assert_eq!(summary.modsecurity.blocks, 2 * copies);
-    assert_eq!(summary.top_messages[0].count, 4 * copies);
+    let errors = logs::summarise_error_log(reader).expect("read");
+    report_rate("error log", &path, errors.lines, started);
+    assert_eq!(errors.lines, 21 * copies);
+    assert_eq!(errors.modsecurity.blocks, 2 * copies);
+    assert_eq!(errors.top_messages[0].count, 4 * copies);
+
+    let (path, copies) = repeated(dir.path(), "access.log", megabytes);
+    let started = Instant::now();
+    let reader = BufReader::new(std::fs::File::open(&path).expect("open"));
+    let access = logs::summarise_access_log(reader).expect("read");
+    report_rate("access log", &path, access.lines, started);
+    assert_eq!(access.lines, 16 * copies);
+    assert_eq!(access.server_errors, 2 * copies);
 }

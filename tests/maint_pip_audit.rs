@@ -102,7 +102,11 @@ fn a_requirements_file_that_includes_another_is_flattened_before_the_audit() {
     std::fs::write(req.join("production.txt"), "-r base.txt\nrequests==2.32.4\n").expect("write");
 
     let (unflattened, _) = run(&offline_request(&req.join("production.txt"), &server.url));
-    assert_eq!(unflattened, AuditOutcome::Clean { audited: 1 }, "pip-audit's own behaviour changed");
+    assert_eq!(
+        unflattened,
+        AuditOutcome::Clean { audited: 1 },
+        "pip-audit's own behaviour changed"
+    );
 
     let flat = pip_audit::flatten_requirements(&req.join("production.txt"));
     assert_eq!(flat.requirements, ["django==4.2.0", "requests==2.32.4"]);
@@ -152,13 +156,17 @@ fn an_unpinned_requirement_fails_with_pip_audits_own_message() {
         panic!("expected a failure, got {outcome:?}");
     };
     assert!(!unreachable);
-    assert!(message.starts_with("requirement django is not pinned to an exact version"), "{message}");
+    assert!(
+        message.starts_with("requirement django is not pinned to an exact version"),
+        "{message}"
+    );
 }
 
 // The parser on output recorded from pip-audit 2.10.1 (tests/fixtures/maint/pip-audit).
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maint/pip-audit").join(name);
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maint/pip-audit").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -187,7 +195,7 @@ fn recorded_vulnerable_run_lists_the_package() {
 }
 
 /// pip-audit exited 0 and printed "No known vulnerabilities found", yet it
-/// audited nothing: every dependency carries a skip_reason.
+/// audited nothing: every dependency carries a `skip_reason`.
 #[test]
 fn recorded_run_that_skipped_everything_is_not_audited() {
     assert_eq!(
@@ -215,8 +223,9 @@ fn recorded_strict_run_that_skipped_fails_with_its_error_line() {
     assert_eq!(
         parse_recorded("all-skipped-strict", 1),
         AuditOutcome::Failed {
-            message: "django: Dependency not found on PyPI and could not be audited: django (4.2.0)"
-                .to_owned(),
+            message:
+                "django: Dependency not found on PyPI and could not be audited: django (4.2.0)"
+                    .to_owned(),
             unreachable: false
         }
     );
@@ -227,8 +236,9 @@ fn recorded_refused_connection_is_unreachable() {
     assert_eq!(
         parse_recorded("osv-refused", 1),
         AuditOutcome::Failed {
-            message: "network unreachable: pip-audit could not reach 127.0.0.1:1 (connection refused)"
-                .to_owned(),
+            message:
+                "network unreachable: pip-audit could not reach 127.0.0.1:1 (connection refused)"
+                    .to_owned(),
             unreachable: true
         }
     );

@@ -43,8 +43,7 @@ pub fn find_pipelines(project_dir: &Path) -> Vec<PipelineFile> {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| {
-                p.is_file()
-                    && p.extension().is_some_and(|ext| ext == "yml" || ext == "yaml")
+                p.is_file() && p.extension().is_some_and(|ext| ext == "yml" || ext == "yaml")
             })
             .collect();
         workflows.sort();
@@ -88,28 +87,26 @@ pub fn find_pip_audit_line(text: &str) -> Option<u32> {
 fn runs_pip_audit_command(line: &str) -> bool {
     // A YAML key (`pip-audit:`, `name: pip-audit`) is not a command; only
     // the value of `run:`/`script:` or a block-scalar line is.
-    let command = if let Some(value) =
-        line.strip_prefix("run:").or_else(|| line.strip_prefix("script:"))
-    {
-        value.trim()
-    } else if line.ends_with(':') || starts_with_key(line) {
-        return false;
-    } else {
-        line
-    };
+    let command =
+        if let Some(value) = line.strip_prefix("run:").or_else(|| line.strip_prefix("script:")) {
+            value.trim()
+        } else if line.ends_with(':') || starts_with_key(line) {
+            return false;
+        } else {
+            line
+        };
     let command = command.trim_matches(|c| c == '"' || c == '\'');
     command.split(['&', ';', '|']).any(|part| {
         let words: Vec<&str> = part.split_whitespace().collect();
         let is_tool = |w: &&str| **w == *"pip-audit" || w.ends_with("/pip-audit");
-        let invokes = match words.as_slice() {
+        match words.as_slice() {
             [first, ..] if is_tool(first) => true,
             [python, "-m", "pip_audit", ..] if python.contains("python") => true,
             [runner, second, ..] if ["pipx", "uvx"].contains(runner) => {
                 is_tool(second) || (*second == "run" && words.get(2).is_some_and(is_tool))
             }
             _ => false,
-        };
-        invokes
+        }
     })
 }
 
@@ -158,7 +155,9 @@ fn add_github_step(text: &str, requirements: &str) -> Option<(String, String)> {
         let line = lines[i].trim();
         !line.starts_with('#')
             && line.contains("pip install")
-            && (line.contains(" -r") || line.contains("--requirement") || line.contains(requirements))
+            && (line.contains(" -r")
+                || line.contains("--requirement")
+                || line.contains(requirements))
     });
 
     let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
@@ -218,10 +217,7 @@ fn last_content_before(lines: &[&str], from: usize, to: usize) -> usize {
 /// has it (or does not list stages), else in the first stage it lists.
 fn add_gitlab_job(text: &str, requirements: &str) -> (String, String) {
     let lines: Vec<&str> = text.lines().collect();
-    let unit = lines
-        .iter()
-        .find(|l| is_content(l) && indent_of(l) > 0)
-        .map_or(2, |l| indent_of(l));
+    let unit = lines.iter().find(|l| is_content(l) && indent_of(l) > 0).map_or(2, |l| indent_of(l));
     let stages = gitlab_stages(&lines);
     let stage = if stages.is_empty() || stages.iter().any(|s| s == "test") {
         "test".to_owned()

@@ -414,9 +414,7 @@ impl CoverageReport {
     /// True when every log is covered by exactly one stanza and none is
     /// skipped for its directory.
     pub fn all_good(&self) -> bool {
-        self.logs
-            .iter()
-            .all(|l| l.covered_by.len() == 1 && l.insecure_parent.is_none())
+        self.logs.iter().all(|l| l.covered_by.len() == 1 && l.insecure_parent.is_none())
     }
 }
 
@@ -469,13 +467,12 @@ fn insecure_parent(root: &Path, log: &str) -> Option<InsecureParent> {
 fn name_of(root: &Path, file: &str, id: u32) -> String {
     let text = std::fs::read_to_string(host_path(root, Path::new(file))).unwrap_or_default();
     text.lines()
-        .filter_map(|line| {
+        .find_map(|line| {
             let mut fields = line.split(':');
             let name = fields.next()?;
             let found = fields.nth(1)?.parse::<u32>().ok()?;
             (found == id).then(|| name.to_owned())
         })
-        .next()
         .unwrap_or_else(|| id.to_string())
 }
 
@@ -562,12 +559,8 @@ impl Validation {
 /// the state file given keeps the real one untouched) and collects its
 /// `error:` lines. `config` is a path on this machine.
 pub fn validate(logrotate: &Path, config: &Path, state_file: &Path) -> std::io::Result<Validation> {
-    let output = Command::new(logrotate)
-        .arg("-d")
-        .arg("-s")
-        .arg(state_file)
-        .arg(config)
-        .output()?;
+    let output =
+        Command::new(logrotate).arg("-d").arg("-s").arg(state_file).arg(config).output()?;
     let mut errors = parse_errors(&String::from_utf8_lossy(&output.stderr));
     errors.extend(parse_errors(&String::from_utf8_lossy(&output.stdout)));
     Ok(Validation { exit_code: output.status.code(), errors })
@@ -607,7 +600,9 @@ mod tests {
             .iter()
             .map(|item| match item {
                 Item::Global(name, value) => format!("{name}={value}"),
-                Item::Stanza(s) => format!("{}:{}:{}", s.line, s.patterns.join("|"), s.directives.len()),
+                Item::Stanza(s) => {
+                    format!("{}:{}:{}", s.line, s.patterns.join("|"), s.directives.len())
+                }
             })
             .collect();
         assert_eq!(

@@ -1,7 +1,7 @@
 //! The log review assistant: reads the site's Apache error log and access log
 //! in one streaming pass each and sums them up for the operator (levels,
-//! hours, the most frequent messages, 4xx/5xx paths, ModSecurity and
-//! mod_evasive blocks). Log text is hostile input: every piece of it is made
+//! hours, the most frequent messages, 4xx/5xx paths, `ModSecurity` and
+//! `mod_evasive` blocks). Log text is hostile input: every piece of it is made
 //! printable before it is rendered, and query strings are never kept.
 
 use std::collections::{BTreeMap, HashMap};
@@ -84,7 +84,7 @@ pub struct MessageCount {
     pub last: Option<LogTime>,
 }
 
-/// One ModSecurity rule that fired.
+/// One `ModSecurity` rule that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleCount {
     pub id: String,
@@ -105,9 +105,9 @@ pub struct ModSecuritySummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct EvasiveSummary {
-    /// "Blacklisting address ...: possible DoS attack." entries.
+    /// `Blacklisting address ...: possible DoS attack.` entries.
     pub blacklisted: u64,
-    /// Requests mod_evasive refused ("client denied" from the evasive module).
+    /// Requests `mod_evasive` refused ("client denied" from the evasive module).
     pub denied: u64,
     /// Blacklisted addresses, most frequent first.
     pub addresses: Vec<(String, u64)>,
@@ -298,7 +298,7 @@ fn note_time(first: &mut Option<LogTime>, last: &mut Option<LogTime>, time: LogT
     }
 }
 
-/// Counts a ModSecurity entry and returns its message key: the verdict, the
+/// Counts a `ModSecurity` entry and returns its message key: the verdict, the
 /// rule id and the rule's msg.
 fn note_modsecurity(
     text: &str,
@@ -340,7 +340,7 @@ fn note_modsecurity(
     format!("ModSecurity: {verdict} [id {id}] {}", normalise(msg))
 }
 
-/// The value of a ModSecurity `[name "value"]` field.
+/// The value of a `ModSecurity` `[name "value"]` field.
 fn bracket_field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let marker = format!("[{name} \"");
     let start = text.find(&marker)? + marker.len();
@@ -353,7 +353,8 @@ fn note_evasive(message: &str, summary: &mut EvasiveSummary, addresses: &mut Has
         summary.blacklisted += 1;
         let address = rest.split(':').next().unwrap_or(rest).trim();
         // An IPv6 address holds colons: take up to ": possible".
-        let address = rest.split(": possible").next().filter(|a| a.contains(':')).unwrap_or(address);
+        let address =
+            rest.split(": possible").next().filter(|a| a.contains(':')).unwrap_or(address);
         if addresses.len() < MAX_DISTINCT || addresses.contains_key(address) {
             *addresses.entry(address.to_owned()).or_default() += 1;
         }
@@ -502,7 +503,9 @@ fn looks_like_address(word: &str) -> bool {
     let word = word.trim_start_matches('[').trim_end_matches(']');
     let v4 = word.split(':').next().unwrap_or(word);
     let dotted = v4.split('.').count() == 4
-        && v4.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
+        && v4
+            .split('.')
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
     let v6 = word.matches(':').count() >= 2
         && word.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
     dotted || v6
@@ -645,7 +648,13 @@ fn span(first: Option<LogTime>, last: Option<LogTime>) -> String {
 }
 
 fn render_error_log(out: &mut String, name: &str, s: &ErrorLogSummary) {
-    let _ = writeln!(out, "Error log {}: {} lines, {}", printable(name), s.lines, span(s.first, s.last));
+    let _ = writeln!(
+        out,
+        "Error log {}: {} lines, {}",
+        printable(name),
+        s.lines,
+        span(s.first, s.last)
+    );
     if s.unparsed > 0 {
         let _ = writeln!(out, "  {} lines not in Apache's error log format", s.unparsed);
     }
@@ -723,8 +732,10 @@ fn render_access_log(out: &mut String, name: &str, s: &AccessLogSummary) {
 
 fn render_paths(out: &mut String, paths: &[PathCount]) {
     for p in paths {
-        let statuses: Vec<String> = p.statuses.iter().map(|(code, n)| format!("{code}×{n}")).collect();
-        let _ = writeln!(out, "    {:>7}  {}  ({})", p.count, printable(&p.path), statuses.join(" "));
+        let statuses: Vec<String> =
+            p.statuses.iter().map(|(code, n)| format!("{code}×{n}")).collect();
+        let _ =
+            writeln!(out, "    {:>7}  {}  ({})", p.count, printable(&p.path), statuses.join(" "));
     }
 }
 
@@ -737,12 +748,7 @@ fn render_busiest_hours(out: &mut String, by_hour: &BTreeMap<String, u64>, what:
     hours.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
     let busiest: Vec<String> =
         hours.iter().take(5).map(|(hour, n)| format!("{hour} ({n})")).collect();
-    let _ = writeln!(
-        out,
-        "  {} hours with {what}; busiest: {}",
-        by_hour.len(),
-        busiest.join(", ")
-    );
+    let _ = writeln!(out, "  {} hours with {what}; busiest: {}", by_hour.len(), busiest.join(", "));
 }
 
 #[cfg(test)]
@@ -788,7 +794,10 @@ mod tests {
         let mut summary = ModSecuritySummary::default();
         let mut rules = HashMap::new();
         let key = note_modsecurity(text, &mut summary, &mut rules);
-        assert_eq!(key, "ModSecurity: Access denied [id 949110] Inbound Anomaly Score Exceeded (Total Score: N)");
+        assert_eq!(
+            key,
+            "ModSecurity: Access denied [id 949110] Inbound Anomaly Score Exceeded (Total Score: N)"
+        );
         assert_eq!(summary.blocks, 1);
     }
 }

@@ -5,6 +5,7 @@
 //! never a pass.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -80,7 +81,7 @@ pub struct AuditRequest {
     pub requirements: PathBuf,
     /// `--strict`: a dependency that cannot be collected fails the run.
     pub strict: bool,
-    /// `-s osv --osv-url URL` instead of the default PyPI service.
+    /// `-s osv --osv-url URL` instead of the default service (`PyPI`'s API).
     pub osv_url: Option<String>,
     /// `--no-deps --disable-pip`: audit the pins as written, installing nothing.
     /// Needs every requirement pinned with `==`; `-r` includes are then NOT
@@ -146,11 +147,11 @@ pub fn run(
     mut progress: impl FnMut(&str),
 ) -> AuditOutcome {
     let argv = request.argv(invoker);
-    let Some((program, args)) = argv.split_first() else {
+    let Some((program, rest)) = argv.split_first() else {
         return failed("empty pip-audit command line");
     };
     let mut command = Command::new(program);
-    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.args(rest).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     if let Some(dir) = request.requirements.parent().filter(|d| !d.as_os_str().is_empty()) {
         command.current_dir(dir);
     }
@@ -246,9 +247,8 @@ struct ReportVuln {
 /// The JSON decides; without parseable JSON the run failed, whatever the
 /// exit code says.
 pub fn parse_outcome(exit_code: Option<i32>, stdout: &str, stderr: &str) -> AuditOutcome {
-    let report = match serde_json::from_str::<Report>(stdout.trim()) {
-        Ok(report) => report,
-        Err(_) => return failure_from_stderr(exit_code, stderr),
+    let Ok(report) = serde_json::from_str::<Report>(stdout.trim()) else {
+        return failure_from_stderr(exit_code, stderr);
     };
 
     let mut packages = Vec::new();
@@ -516,7 +516,10 @@ pub fn write_flattened(flat: &FlatRequirements, parent: &Path) -> std::io::Resul
     use std::os::unix::fs::PermissionsExt;
     let mut suffix = [0u8; 8];
     getrandom::fill(&mut suffix).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let name: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let name = suffix.iter().fold(String::new(), |mut name, b| {
+        let _ = write!(name, "{b:02x}");
+        name
+    });
     let dir = parent.join(format!("portcullis-pip-audit-{name}"));
     std::fs::create_dir(&dir)?;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
@@ -777,7 +780,10 @@ mod tests {
             flat.requirements,
             ["Django==4.2.11", "requests==2.31.0", "pytest==8.0.0", "gunicorn==21.2.0"]
         );
-        assert_eq!(flat.pulled_in_by_constraints, [dir.path().join("requirements/../requirements-dev.txt")]);
+        assert_eq!(
+            flat.pulled_in_by_constraints,
+            [dir.path().join("requirements/../requirements-dev.txt")]
+        );
         assert!(flat.unpinned.is_empty());
         assert!(flat.problems.is_empty(), "{:?}", flat.problems);
     }
