@@ -33,6 +33,17 @@ pub struct CiFix {
     pub summary: String,
 }
 
+impl CiFix {
+    /// The edit for the fix pipeline; `root` names the file inside the target.
+    pub fn file_edit(&self, root: &Path) -> crate::fix::FileEdit {
+        crate::fix::FileEdit::change(
+            crate::target::inside_path(root, &self.path),
+            self.before.clone().into_bytes(),
+            self.after.clone().into_bytes(),
+        )
+    }
+}
+
 /// Every pipeline file of the project at `project_dir` (on the host):
 /// `.github/workflows/*.yml|*.yaml` in name order, then `.gitlab-ci.yml`.
 /// Unreadable files are left out.

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use glob::{MatchOptions, Pattern};
 
+use crate::fix::FileEdit;
 use crate::target::host_path;
 
 /// The template of the site's drop-in (`/etc/logrotate.d/<site>`).
@@ -537,6 +538,21 @@ pub fn plan_site_dropin(
     Some(DropinPlan { path, host, before, after, mode: 0o644, logs })
 }
 
+impl DropinPlan {
+    /// The plan's file edit for the fix pipeline (created, or changed when
+    /// the file exists).
+    pub fn file_edit(&self) -> FileEdit {
+        match &self.before {
+            Some(before) => FileEdit::change(
+                self.path.clone(),
+                before.clone().into_bytes(),
+                self.after.clone().into_bytes(),
+            ),
+            None => FileEdit::create(self.path.clone(), self.after.clone().into_bytes(), self.mode),
+        }
+    }
+}
+
 fn quote_path(path: &str) -> String {
     if path.contains(char::is_whitespace) { format!("\"{path}\"") } else { path.to_owned() }
 }
@@ -553,6 +569,20 @@ impl Validation {
     pub fn is_ok(&self) -> bool {
         self.exit_code == Some(0) && self.errors.is_empty()
     }
+
+    /// Errors this run reports that `earlier` did not: what an edit broke,
+    /// apart from problems the system already had.
+    pub fn new_since<'a>(&'a self, earlier: &Validation) -> Vec<&'a str> {
+        self.errors.iter().filter(|e| !earlier.errors.contains(e)).map(String::as_str).collect()
+    }
+}
+
+/// logrotate on this machine, if it is installed.
+pub fn find_logrotate() -> Option<PathBuf> {
+    ["/usr/sbin/logrotate", "/sbin/logrotate", "/usr/bin/logrotate"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
 }
 
 /// Runs `logrotate -d -s <state> <config>` (debug mode changes nothing, and
