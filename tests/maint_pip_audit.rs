@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use portcullis::maint::pip_audit::{
-    self, Advisory, AuditOutcome, AuditRequest, Invoker, SkippedDependency, VulnerablePackage,
+    self, Advisory, AuditOutcome, AuditRequest, Invoker, Progress, SkippedDependency,
+    VulnerablePackage,
 };
 
 /// pip-audit from `$PORTCULLIS_TEST_PYTHON`'s bin directory, else from the
@@ -38,8 +39,10 @@ fn offline_request(requirements: &Path, osv_url: &str) -> AuditRequest {
 
 fn run(request: &AuditRequest) -> (AuditOutcome, Vec<String>) {
     let mut progress = Vec::new();
-    let outcome = pip_audit::run(request, &Invoker::current(), Duration::from_secs(120), |line| {
-        progress.push(line.to_owned());
+    let outcome = pip_audit::run(request, &Invoker::current(), Duration::from_secs(120), |event| {
+        if let Progress::Line(line) = event {
+            progress.push(line.to_owned());
+        }
     });
     (outcome, progress)
 }
@@ -306,4 +309,36 @@ fn raising_the_reported_pins_makes_the_audit_clean() {
     std::fs::write(&requirements, &after).expect("write");
     let (outcome, _) = run(&offline_request(&requirements, &server.url));
     assert_eq!(outcome, AuditOutcome::Clean { audited: 2 });
+}
+
+/// A pip-audit that hangs (here: an advisory service that accepts the
+/// connection and never answers) is killed at the timeout, with a message,
+/// and the caller heard that it was still waiting.
+#[test]
+fn a_hanging_audit_is_killed_at_the_timeout() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let requirements = dir.path().join("requirements.txt");
+    std::fs::write(&requirements, "django==4.2.0\n").expect("write");
+    let request = offline_request(&requirements, &format!("http://127.0.0.1:{port}/v1/query"));
+
+    let mut waiting = 0;
+    let started = std::time::Instant::now();
+    let outcome = pip_audit::run(&request, &Invoker::current(), Duration::from_secs(3), |event| {
+        if matches!(event, Progress::Waiting { .. }) {
+            waiting += 1;
+        }
+    });
+
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(
+        outcome,
+        AuditOutcome::Failed {
+            message: "pip-audit did not finish within 3 s".to_owned(),
+            unreachable: false
+        }
+    );
+    assert!(waiting >= 1);
+    drop(silent);
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -137,14 +138,23 @@ impl AuditRequest {
     }
 }
 
-/// Runs the request, passing each line pip-audit writes on stderr to
-/// `progress` as it arrives (already made printable), and gives up after
-/// `timeout`, killing pip-audit.
+/// What the caller hears while pip-audit runs, to show that it is alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// A line pip-audit wrote on stderr, made printable.
+    Line(&'a str),
+    /// Nothing new; sent about once a second with the time since the start.
+    Waiting { elapsed: Duration },
+}
+
+/// Runs the request, telling `progress` each stderr line as it arrives and,
+/// between lines, how long it has been running; gives up after `timeout`,
+/// killing pip-audit and everything it started.
 pub fn run(
     request: &AuditRequest,
     invoker: &Invoker,
     timeout: Duration,
-    mut progress: impl FnMut(&str),
+    mut progress: impl FnMut(Progress<'_>),
 ) -> AuditOutcome {
     let argv = request.argv(invoker);
     let Some((program, rest)) = argv.split_first() else {
@@ -152,6 +162,9 @@ pub fn run(
     };
     let mut command = Command::new(program);
     command.args(rest).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Its own process group, so that a timeout kills pip-audit (and the pip
+    // it runs) even when runuser stands in between.
+    command.process_group(0);
     if let Some(dir) = request.requirements.parent().filter(|d| !d.as_os_str().is_empty()) {
         command.current_dir(dir);
     }
@@ -185,17 +198,28 @@ pub fn run(
         })
     });
 
-    let deadline = Instant::now() + timeout;
+    let started = Instant::now();
+    let mut last_word = started;
     let status = loop {
         match lines_rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(line) => progress(&redact::printable(&line)),
-            Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {}
+            Ok(line) => {
+                progress(Progress::Line(&redact::printable(&line)));
+                last_word = Instant::now();
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            // stderr is closed; the process is about to end.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        if last_word.elapsed() >= Duration::from_secs(1) {
+            progress(Progress::Waiting { elapsed: started.elapsed() });
+            last_word = Instant::now();
         }
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
+            Ok(None) if started.elapsed() >= timeout => {
+                kill_group(&mut child);
                 break None;
             }
             Ok(None) => {}
@@ -203,7 +227,7 @@ pub fn run(
         }
     };
     for line in lines_rx.try_iter() {
-        progress(&redact::printable(&line));
+        progress(Progress::Line(&redact::printable(&line)));
     }
     let stderr = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
     let stdout = stdout_reader.and_then(|h| h.join().ok()).unwrap_or_default();
@@ -212,6 +236,17 @@ pub fn run(
         None => failed(&format!("pip-audit did not finish within {} s", timeout.as_secs())),
         Some(status) => parse_outcome(status.code(), &String::from_utf8_lossy(&stdout), &stderr),
     }
+}
+
+fn kill_group(child: &mut std::process::Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn failed(message: &str) -> AuditOutcome {
