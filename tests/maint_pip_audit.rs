@@ -113,8 +113,8 @@ fn a_requirements_file_that_includes_another_is_flattened_before_the_audit() {
 
     let flat = pip_audit::flatten_requirements(&req.join("production.txt"));
     assert_eq!(flat.requirements, ["django==4.2.0", "requests==2.32.4"]);
-    let file = pip_audit::write_flattened(&flat, dir.path()).expect("write flattened");
-    let (outcome, _) = run(&offline_request(&file, &server.url));
+    let workdir = pip_audit::AuditWorkdir::create(dir.path(), &flat, None).expect("workdir");
+    let (outcome, _) = run(&offline_request(&workdir.requirements, &server.url));
     assert_eq!(
         outcome,
         AuditOutcome::Vulnerable { packages: vec![django_vulnerable()], skipped: vec![] }
@@ -255,9 +255,10 @@ fn recorded_unpinned_run_fails() {
     ));
 }
 
-/// Run as root (as the tests are in CI here), the audit runs as the site's
-/// user through runuser; the flattened file and the cache are readable and
-/// writable by that user.
+/// Run as root, the audit runs as the site's user through runuser, in a
+/// working directory handed to that user: `nobody`'s home does not exist,
+/// and without a cache directory of its own pip-audit dies on a
+/// `PermissionError` creating `~/.cache`.
 #[test]
 fn the_audit_runs_as_the_site_user_when_portcullis_is_root() {
     use std::os::unix::fs::PermissionsExt;
@@ -266,21 +267,22 @@ fn the_audit_runs_as_the_site_user_when_portcullis_is_root() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let source = dir.path().join("requirements.txt");
     std::fs::write(&source, "django==4.2.0\n").expect("write");
-    let flat = pip_audit::flatten_requirements(&source);
-    let file = pip_audit::write_flattened(&flat, dir.path()).expect("write flattened");
-    let cache = dir.path().join("cache");
-    std::fs::create_dir(&cache).expect("mkdir");
-    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-
-    let mut request = offline_request(&file, &server.url);
-    request.site_user = Some("nobody".to_owned());
-    request.cache_dir = Some(cache);
     let invoker = Invoker::current();
-    let argv = request.argv(&invoker);
-    if invoker.is_root {
-        assert_eq!(argv[..4], ["runuser", "-u", "nobody", "--"]);
-    }
+    assert!(invoker.is_root, "this test runs the audit as nobody and needs root");
 
+    let mut request = offline_request(&source, &server.url);
+    request.site_user = Some("nobody".to_owned());
+    let (without_cache, _) = run(&request);
+    let AuditOutcome::Failed { message, .. } = without_cache else {
+        panic!("expected pip-audit to fail without a writable cache: {without_cache:?}");
+    };
+    assert!(message.starts_with("PermissionError"), "{message}");
+
+    let flat = pip_audit::flatten_requirements(&source);
+    let workdir =
+        pip_audit::AuditWorkdir::create(dir.path(), &flat, Some("nobody")).expect("workdir");
+    workdir.apply_to(&mut request);
+    assert_eq!(request.argv(&invoker)[..4], ["runuser", "-u", "nobody", "--"]);
     let (outcome, progress) = run(&request);
     assert!(
         matches!(&outcome, AuditOutcome::Vulnerable { packages, .. } if packages[0].name == "django"),

@@ -544,24 +544,66 @@ fn option_value<'a>(line: &'a str, names: &[&str]) -> Option<&'a str> {
     None
 }
 
-/// Writes the flattened requirements of `requirements` to a fresh file in a
-/// new directory under `parent` (mode 0755/0644, so a site user started
-/// through runuser can read it) and returns the file's path.
-pub fn write_flattened(flat: &FlatRequirements, parent: &Path) -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut suffix = [0u8; 8];
-    getrandom::fill(&mut suffix).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let name = suffix.iter().fold(String::new(), |mut name, b| {
-        let _ = write!(name, "{b:02x}");
-        name
-    });
-    let dir = parent.join(format!("portcullis-pip-audit-{name}"));
-    std::fs::create_dir(&dir)?;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
-    let file = dir.join("requirements.txt");
-    std::fs::write(&file, flat.text())?;
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))?;
-    Ok(file)
+/// A private working directory for one audit: the flattened requirements
+/// and pip-audit's cache, owned by the user pip-audit runs as (whose home is
+/// often not writable: pip-audit then dies creating `~/.cache`). Removed
+/// when dropped.
+#[derive(Debug)]
+pub struct AuditWorkdir {
+    dir: PathBuf,
+    pub requirements: PathBuf,
+    pub cache: PathBuf,
+}
+
+impl AuditWorkdir {
+    /// Creates `portcullis-pip-audit-<random>` under `parent` (mode 0700),
+    /// writes the flattened requirements into it, and hands it to `owner`
+    /// (a user of this machine) when given.
+    pub fn create(
+        parent: &Path,
+        flat: &FlatRequirements,
+        owner: Option<&str>,
+    ) -> std::io::Result<AuditWorkdir> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let mut suffix = [0u8; 8];
+        getrandom::fill(&mut suffix).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let name = suffix.iter().fold(String::new(), |mut name, b| {
+            let _ = write!(name, "{b:02x}");
+            name
+        });
+        let dir = parent.join(format!("portcullis-pip-audit-{name}"));
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        let workdir = AuditWorkdir {
+            requirements: dir.join("requirements.txt"),
+            cache: dir.join("cache"),
+            dir,
+        };
+        std::fs::write(&workdir.requirements, flat.text())?;
+        std::fs::set_permissions(&workdir.requirements, std::fs::Permissions::from_mode(0o600))?;
+        std::fs::DirBuilder::new().mode(0o700).create(&workdir.cache)?;
+
+        if let Some(owner) = owner {
+            let user = nix::unistd::User::from_name(owner)
+                .map_err(|e| std::io::Error::other(format!("looking up user {owner}: {e}")))?
+                .ok_or_else(|| std::io::Error::other(format!("no user {owner} on this machine")))?;
+            for path in [&workdir.dir, &workdir.requirements, &workdir.cache] {
+                std::os::unix::fs::chown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))?;
+            }
+        }
+        Ok(workdir)
+    }
+
+    /// Points the request at the flattened file and the private cache.
+    pub fn apply_to(&self, request: &mut AuditRequest) {
+        request.requirements.clone_from(&self.requirements);
+        request.cache_dir = Some(self.cache.clone());
+    }
+}
+
+impl Drop for AuditWorkdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// One line per vulnerable package, for the operator: "django 4.2.0:
