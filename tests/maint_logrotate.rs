@@ -228,3 +228,27 @@ fn an_unknown_directive_is_reported_by_the_validator() {
         [format!("{}:3 unknown option 'rotaet' -- ignoring line", conf.display())]
     );
 }
+
+/// Two patterns of the same stanza that match one file are a duplicate to
+/// logrotate as well.
+#[test]
+fn two_patterns_of_one_stanza_matching_a_log_are_a_duplicate() {
+    let tree = Tree::new();
+    let conf = tree.write(
+        "/etc/logrotate.d/site",
+        "{R}/srv/app/logs/django.log {R}/srv/app/logs/*.log {\n    missingok\n}\n",
+    );
+    tree.write("/srv/app/logs/django.log", "");
+    let logs = [tree.abs("/srv/app/logs/django.log")];
+
+    let config = logrotate::load(Path::new("/"), &conf.display().to_string());
+    let report = logrotate::coverage(Path::new("/"), &config, &logs);
+    assert_eq!(report.duplicated().len(), 1);
+    assert_eq!(report.logs[0].covered_by[1].pattern, tree.abs("/srv/app/logs/*.log"));
+
+    let validation = tree.validate(&conf);
+    assert_eq!(
+        validation.errors,
+        [format!("{}:1 duplicate log entry for {}", conf.display(), logs[0])]
+    );
+}

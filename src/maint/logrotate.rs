@@ -373,9 +373,10 @@ pub struct StanzaRef {
 pub struct LogCoverage {
     /// The log file, inside the target.
     pub log: String,
-    /// Stanzas logrotate reads that match it, in reading order. Exactly one
-    /// is right; with two or more logrotate reports "duplicate log entry"
-    /// and skips the later stanzas' file.
+    /// Stanza patterns logrotate reads that match it, in reading order.
+    /// Exactly one is right; with two or more (even two patterns of one
+    /// stanza) logrotate reports "duplicate log entry" and skips the rest of
+    /// the later file.
     pub covered_by: Vec<StanzaRef>,
     /// Stanzas in ignored drop-ins that would match it.
     pub ignored_by: Vec<StanzaRef>,
@@ -421,13 +422,15 @@ impl CoverageReport {
 
 /// For each log file (inside paths), the stanzas that cover it.
 pub fn coverage(root: &Path, config: &LogrotateConfig, logs: &[String]) -> CoverageReport {
+    // Every matching pattern counts: two patterns of one stanza that match
+    // the same file are a duplicate to logrotate too.
     let refs = |stanzas: &mut dyn Iterator<Item = &Stanza>, log: &str| -> Vec<StanzaRef> {
         stanzas
-            .filter_map(|stanza| {
-                stanza.matching_pattern(log).map(|pattern| StanzaRef {
+            .flat_map(|stanza| {
+                stanza.patterns.iter().filter(|p| glob_matches(p, log)).map(|pattern| StanzaRef {
                     file: stanza.file.clone(),
                     line: stanza.line,
-                    pattern: pattern.to_owned(),
+                    pattern: pattern.clone(),
                 })
             })
             .collect()
