@@ -252,3 +252,26 @@ fn two_patterns_of_one_stanza_matching_a_log_are_a_duplicate() {
         [format!("{}:1 duplicate log entry for {}", conf.display(), logs[0])]
     );
 }
+
+/// The state file as the real logrotate writes it, read back.
+#[test]
+fn a_forced_rotation_is_read_back_from_the_state_file() {
+    let tree = Tree::new();
+    let conf =
+        tree.write("/etc/logrotate.d/site", "{R}/srv/app/logs/django.log {\n    rotate 2\n}\n");
+    tree.write("/srv/app/logs/django.log", "a line\n");
+    let state = tree.abs(logrotate::STATE_FILE);
+    fs::create_dir_all(Path::new(&state).parent().expect("parent")).expect("mkdir");
+
+    let status = std::process::Command::new(logrotate_program())
+        .args(["-f", "-s", &state])
+        .arg(&conf)
+        .status()
+        .expect("logrotate runs");
+    assert!(status.success());
+
+    let rotated = logrotate::read_state(Path::new("/"), &state).expect("state read");
+    let today = jiff::ZonedDateTime::now().strftime("%Y-%m-%d").to_string();
+    assert_eq!(rotated.get(&tree.abs("/srv/app/logs/django.log")), Some(&today));
+    assert!(tree.root().join("srv/app/logs/django.log.1").is_file());
+}

@@ -608,6 +608,62 @@ pub fn parse_errors(output: &str) -> Vec<String> {
         .collect()
 }
 
+/// What runs logrotate on the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schedule {
+    /// `logrotate.timer` is enabled (a link in `timers.target.wants`).
+    SystemdTimer { link: String },
+    /// `/etc/cron.daily/logrotate` is there and executable (Debian's script
+    /// steps aside when systemd runs, leaving it to the timer).
+    CronDaily { script: String },
+}
+
+/// How logrotate is scheduled on the target under `root`, if at all.
+pub fn find_schedule(root: &Path) -> Option<Schedule> {
+    use std::os::unix::fs::PermissionsExt;
+    let link = "/etc/systemd/system/timers.target.wants/logrotate.timer";
+    // The link's target is absolute inside the target: look at the link only.
+    if std::fs::symlink_metadata(host_path(root, Path::new(link))).is_ok() {
+        return Some(Schedule::SystemdTimer { link: link.to_owned() });
+    }
+    let script = "/etc/cron.daily/logrotate";
+    let executable = std::fs::metadata(host_path(root, Path::new(script)))
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    executable.then(|| Schedule::CronDaily { script: script.to_owned() })
+}
+
+/// logrotate's state file on Debian, inside the target.
+pub const STATE_FILE: &str = "/var/lib/logrotate/status";
+
+/// When each log was last rotated, from logrotate's state file: the log
+/// (inside path) to its date, `YYYY-MM-DD`. A missing file is an empty map
+/// (logrotate never ran).
+pub fn read_state(root: &Path, state_file: &str) -> std::io::Result<BTreeMap<String, String>> {
+    let text = match std::fs::read(host_path(root, Path::new(state_file))) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(error) => return Err(error),
+    };
+    let mut rotated = BTreeMap::new();
+    for line in text.lines().skip_while(|l| l.starts_with("logrotate state")) {
+        // "/var/log/apache2/error.log" 2026-11-26-6:25:1
+        let Some(rest) = line.strip_prefix('"') else { continue };
+        let Some((path, stamp)) = rest.rsplit_once('"') else { continue };
+        let mut parts = stamp.trim().splitn(4, '-');
+        let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (Ok(year), Ok(month), Ok(day)) =
+            (year.parse::<u16>(), month.parse::<u8>(), day.parse::<u8>())
+        else {
+            continue;
+        };
+        rotated.insert(path.to_owned(), format!("{year:04}-{month:02}-{day:02}"));
+    }
+    Ok(rotated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,6 +704,43 @@ mod tests {
                 "include=/etc/logrotate.d"
             ]
         );
+    }
+
+    #[test]
+    fn the_state_file_gives_each_logs_last_rotation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("var/lib/logrotate")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("var/lib/logrotate/status"),
+            "logrotate state -- version 2\n\"/var/log/apache2/error.log\" 2026-11-26-6:25:1\n\
+             \"/var/log/with space.log\" 2026-1-2-0:0:0\ngarbage\n",
+        )
+        .expect("write");
+        let state = read_state(dir.path(), STATE_FILE).expect("read");
+        assert_eq!(state.get("/var/log/apache2/error.log").map(String::as_str), Some("2026-11-26"));
+        assert_eq!(state.get("/var/log/with space.log").map(String::as_str), Some("2026-01-02"));
+        assert_eq!(state.len(), 2);
+        assert!(read_state(dir.path(), "/nope").expect("missing is empty").is_empty());
+    }
+
+    #[test]
+    fn the_timer_link_or_the_cron_script_schedules_logrotate() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(find_schedule(dir.path()), None);
+        let cron = dir.path().join("etc/cron.daily/logrotate");
+        std::fs::create_dir_all(cron.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&cron, "#!/bin/sh\n").expect("write");
+        std::fs::set_permissions(&cron, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        assert!(matches!(find_schedule(dir.path()), Some(Schedule::CronDaily { .. })));
+        let wants = dir.path().join("etc/systemd/system/timers.target.wants");
+        std::fs::create_dir_all(&wants).expect("mkdir");
+        std::os::unix::fs::symlink(
+            "/lib/systemd/system/logrotate.timer",
+            wants.join("logrotate.timer"),
+        )
+        .expect("link");
+        assert!(matches!(find_schedule(dir.path()), Some(Schedule::SystemdTimer { .. })));
     }
 
     #[test]
