@@ -157,7 +157,9 @@ fn is_content(line: &str) -> bool {
 /// when no job does, adds a `pip-audit` job at the end of `jobs:`.
 fn add_github_step(text: &str, requirements: &str) -> Option<(String, String)> {
     let lines: Vec<&str> = text.lines().collect();
-    let jobs = lines.iter().position(|l| l.trim_end() == "jobs:" && indent_of(l) == 0)?;
+    let jobs = lines.iter().position(|l| {
+        indent_of(l) == 0 && l.split(" #").next().is_some_and(|key| key.trim_end() == "jobs:")
+    })?;
     let jobs_end = (jobs + 1..lines.len())
         .find(|&i| is_content(lines[i]) && indent_of(lines[i]) == 0)
         .unwrap_or(lines.len());
@@ -269,11 +271,12 @@ fn gitlab_stages(lines: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Lines back into text, ending with a newline (a file the planner edits
-/// always gains lines, so it is never empty).
-fn join_lines(lines: &[String], _original: &str) -> String {
-    let mut text = lines.join("\n");
-    text.push('\n');
+/// Lines back into text with the original's line ending (CRLF stays CRLF),
+/// ending with one (a file the planner edits always gains lines).
+fn join_lines(lines: &[String], original: &str) -> String {
+    let newline = if original.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut text = lines.join(newline);
+    text.push_str(newline);
     text
 }
 
@@ -291,6 +294,16 @@ mod tests {
         assert_eq!(find_pip_audit_line("      - uses: pypa/gh-action-pip-audit@v1.1.0\n"), Some(1));
         assert_eq!(find_pip_audit_line("        python -m pip_audit --strict\n"), Some(1));
         assert_eq!(find_pip_audit_line("    - pipx run pip-audit\n"), Some(1));
+    }
+
+    #[test]
+    fn crlf_files_stay_crlf_and_a_commented_jobs_key_is_found() {
+        let text = "on: push\r\njobs:  # all of them\r\n  t:\r\n    runs-on: x\r\n    steps:\r\n      \
+                    - run: pip install -r requirements.txt\r\n";
+        let (after, _) = add_github_step(text, "requirements.txt").expect("a plan");
+        assert!(after.starts_with(text), "{after:?}");
+        assert!(after.ends_with("pip-audit -r requirements.txt\r\n"), "{after:?}");
+        assert!(!after.replace("\r\n", "").contains('\n'));
     }
 
     #[test]
