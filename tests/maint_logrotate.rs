@@ -186,9 +186,13 @@ fn a_group_writable_log_directory_gets_a_su_line_and_the_plan_validates() {
 
     // The plan lands in the tree's /etc/logrotate.d (root "/" plus the
     // tree's path), created with mode 0644.
-    let plan =
-        logrotate::plan_site_dropin(Path::new("/"), "example.com", &report, "0640 nobody nogroup")
-            .expect("a plan for the uncovered log");
+    let app_log = tree.root().join("var/log/myproject/app.log");
+    fs::set_permissions(&app_log, fs::Permissions::from_mode(0o640)).expect("chmod");
+    chown(&app_log, Some(NOBODY), Some(NOBODY)).expect("chown");
+    let create = logrotate::create_args_for(Path::new("/"), &logs[1..]);
+    assert_eq!(create, "0640 nobody nogroup");
+    let plan = logrotate::plan_site_dropin(Path::new("/"), "example.com", &report, &create)
+        .expect("a plan for the uncovered log");
     assert_eq!(plan.path, "/etc/logrotate.d/example-com");
     assert_eq!(plan.logs, [logs[1].clone()]);
     assert_eq!(plan.mode, 0o644);

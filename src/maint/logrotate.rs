@@ -556,6 +556,23 @@ impl DropinPlan {
     }
 }
 
+/// The `create` arguments for a drop-in: the mode, owner and group of the
+/// first of `logs` (inside paths) that exists, so that rotation keeps them;
+/// `0640 root adm` (Debian's choice for Apache logs) when none exists.
+pub fn create_args_for(root: &Path, logs: &[String]) -> String {
+    logs.iter().find_map(|log| std::fs::metadata(host_path(root, Path::new(log))).ok()).map_or_else(
+        || "0640 root adm".to_owned(),
+        |m| {
+            format!(
+                "{:04o} {} {}",
+                m.mode() & 0o7777,
+                name_of(root, "/etc/passwd", m.uid()),
+                name_of(root, "/etc/group", m.gid())
+            )
+        },
+    )
+}
+
 fn quote_path(path: &str) -> String {
     if path.contains(char::is_whitespace) { format!("\"{path}\"") } else { path.to_owned() }
 }
