@@ -12,6 +12,7 @@ pub mod finding;
 pub mod fix;
 pub mod layers;
 pub mod live;
+pub mod maint;
 pub mod probe;
 pub mod redact;
 pub mod report;
