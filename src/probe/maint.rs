@@ -320,3 +320,147 @@ mod tests {
         assert_eq!(key_weakness("k3y-Ab9xQ2mN7pL4vR8tY1wE6uI0oP5aS3dF7gH2jK9lZ4xC8vB1nM6"), None);
     }
 }
+
+/// The log files the site's virtual hosts write (inside paths, variables
+/// expanded), error log first.
+pub fn site_logs(facts: &DjangoFacts, config: &ApacheConfig) -> (Option<String>, Vec<String>) {
+    let dir = facts.project.dir.display().to_string();
+    let expand = |arg: &str| crate::apache::syntax::expand(arg, &config.variables);
+    let mut error = None;
+    let mut logs = Vec::new();
+    for vhost in config.virtual_hosts() {
+        let serves_site = vhost
+            .wsgi_script_alias()
+            .is_some_and(|(_, script, _)| script.starts_with(dir.trim_end_matches('/')))
+            || !vhost.proxy_passes().is_empty();
+        if !serves_site {
+            continue;
+        }
+        let error_log = vhost.error_log().and_then(|d| d.args.first()).map(|a| expand(a));
+        let access =
+            vhost.custom_logs().into_iter().filter_map(|d| d.args.first()).map(|a| expand(a));
+        for log in error_log.iter().cloned().chain(access) {
+            // A piped log (`|/usr/bin/rotatelogs ...`) is not a file to rotate.
+            if log.starts_with('/') && !logs.contains(&log) {
+                logs.push(log);
+            }
+        }
+        if error.is_none() {
+            error = error_log;
+        }
+    }
+    (error, logs)
+}
+
+/// `maint.logrotate`: every log the site writes is covered by exactly one
+/// stanza that logrotate reads.
+pub fn logrotate(id: &str, target: &Target, facts: &DjangoFacts, config: &ApacheConfig) -> Finding {
+    let (_, logs) = site_logs(facts, config);
+    if logs.is_empty() {
+        return Finding::unknown(id, "the site's virtual hosts name no log file");
+    }
+    let rotation = crate::maint::logrotate::load(&target.root, "/etc/logrotate.conf");
+    let report = crate::maint::logrotate::coverage(&target.root, &rotation, &logs);
+    let mut problems = Vec::new();
+    let mut evidence = Vec::new();
+    for log in &report.logs {
+        for by in &log.covered_by {
+            evidence.push(Evidence::at(
+                &by.file,
+                by.line,
+                format!("{} covers {}", by.pattern, log.log),
+            ));
+        }
+        match log.covered_by.len() {
+            0 if !log.ignored_by.is_empty() => problems.push(format!(
+                "{} is covered only by {}, which logrotate ignores (its mode or owner)",
+                log.log,
+                log.ignored_by.iter().map(|s| s.file.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+            0 => problems.push(format!("{} is not rotated by any logrotate rule", log.log)),
+            1 => {}
+            n => problems.push(format!(
+                "{} is matched by {n} rules: logrotate reports a duplicate and skips it",
+                log.log
+            )),
+        }
+        if let Some(parent) = &log.insecure_parent {
+            problems.push(format!(
+                "{} sits in {} (mode {:04o}), which logrotate skips without an `su {} {}` line",
+                log.log, parent.dir, parent.mode, parent.owner, parent.group
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Finding::pass(
+            id,
+            format!("each of the site's {} log file(s) is rotated by exactly one rule", logs.len()),
+        )
+        .with_evidence(evidence)
+    } else {
+        Finding::fail(id, problems.join("; ")).with_evidence(evidence)
+    }
+}
+
+/// `maint.pip-audit-ci`: the project's CI pipeline runs pip-audit, when it
+/// has a pipeline.
+pub fn ci_step(id: &str, target: &Target, facts: &DjangoFacts, tool: &str) -> Finding {
+    let pipelines = crate::maint::ci::find_pipelines(&target.host_path(&facts.project.dir));
+    if pipelines.is_empty() {
+        return Finding::not_applicable(
+            id,
+            "the project has no CI pipeline (.github/workflows, .gitlab-ci.yml)",
+        );
+    }
+    let shown = |path: &std::path::Path| target.inside_path(path);
+    if let Some((file, line)) =
+        pipelines.iter().find_map(|p| p.pip_audit_line.map(|line| (shown(&p.path), line)))
+    {
+        let text = pipelines
+            .iter()
+            .find(|p| shown(&p.path) == file)
+            .and_then(|p| p.text.lines().nth(line as usize - 1))
+            .unwrap_or("")
+            .to_owned();
+        return Finding::pass(id, format!("{file} runs {tool}"))
+            .with(Evidence::at(&file, line, text));
+    }
+    let files: Vec<String> = pipelines.iter().map(|p| shown(&p.path)).collect();
+    Finding::fail(id, format!("the CI pipeline does not run {tool}: {}", files.join(", ")))
+        .with_evidence(files.iter().map(|f| Evidence::in_file(f, format!("no step runs {tool}"))))
+}
+
+/// `maint.logs-reviewed`: a manual item; its evidence is a summary of the
+/// site's logs to review.
+pub fn log_review(
+    id: &str,
+    target: &Target,
+    facts: &DjangoFacts,
+    config: &ApacheConfig,
+) -> Finding {
+    let (error, logs) = site_logs(facts, config);
+    let access = logs.iter().find(|l| Some(*l) != error.as_ref()).cloned();
+    let host = |p: &String| target.host_path(p);
+    let error_host = error.as_ref().map(host);
+    let access_host = access.as_ref().map(host);
+    let summary = crate::maint::logs::summarise_files(
+        error_host.as_deref().zip(error.as_deref()),
+        access_host.as_deref().zip(access.as_deref()),
+    );
+    let mut finding = Finding::unknown(
+        id,
+        "a manual item: review the summary of the site's logs, then `portcullis confirm maint.logs-reviewed --note ...`",
+    );
+    match summary {
+        Ok(summary) => {
+            let text = crate::maint::logs::render_text(&summary);
+            finding
+                .evidence
+                .extend(text.lines().filter(|l| !l.trim().is_empty()).take(40).map(Evidence::note));
+        }
+        Err(err) => {
+            finding.evidence.push(Evidence::note(format!("the logs cannot be read: {err}")))
+        }
+    }
+    finding
+}

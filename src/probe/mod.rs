@@ -75,9 +75,26 @@ pub fn run(item: &Item, ctx: &Context) -> Finding {
             &item.id,
             "no rotation is recorded: rotate the key with portcullis, or confirm a rotation you made with `portcullis confirm maint.secret-key-rotated --note ...`",
         ),
-        Probe::LogReview => Finding::unknown(
+        Probe::LogReview => with_django(ctx, &item.id, |facts| match layers.apache() {
+            Ok(config) => maint::log_review(&item.id, &ctx.target, facts, config),
+            Err(_) => Finding::unknown(
+                &item.id,
+                "a manual item: review the site's logs, then `portcullis confirm maint.logs-reviewed --note ...`",
+            ),
+        }),
+        Probe::Logrotate => with_django(ctx, &item.id, |facts| match layers.apache() {
+            Ok(config) => maint::logrotate(&item.id, &ctx.target, facts, config),
+            Err(error) => Finding::unknown(
+                &item.id,
+                format!("Apache's configuration cannot be read: {error}"),
+            ),
+        }),
+        Probe::CiStep { tool } => {
+            with_django(ctx, &item.id, |facts| maint::ci_step(&item.id, &ctx.target, facts, tool))
+        }
+        Probe::PipAudit if ctx.options.offline => Finding::unknown(
             &item.id,
-            "a manual item: review the site's logs, then `portcullis confirm maint.logs-reviewed --note ...`",
+            "--offline: pip-audit needs the advisory service on the network, so it was not run",
         ),
         other => not_implemented(&item.id, other),
     }
