@@ -108,7 +108,7 @@ pub struct ApacheTopology {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServedBy {
-    /// mod_wsgi runs Django inside Apache: Django sees HTTPS itself.
+    /// `mod_wsgi` runs Django inside Apache: Django sees HTTPS itself.
     ModWsgi { at: Option<Location> },
     /// Apache terminates TLS and proxies to a backend (`http://127.0.0.1:8000/`).
     Proxy {
@@ -217,20 +217,19 @@ impl<S: SettingsView> Rules<'_, S> {
     /// Where a setting's value comes from: its lines, or the default that applies.
     fn evidence(&self, setting: &Setting) -> Vec<Evidence> {
         let mut out = Vec::new();
-        match &setting.assigned {
-            Some(at) => out.push(Evidence::at(&at.file, at.line, &at.text)),
-            None => {
-                let text = match (default_of(&setting.name), setting.known()) {
-                    (Some((value, owner)), _) if !setting.secret => {
-                        format!("{} is not set: {owner}'s default {value} applies", setting.name)
-                    }
-                    (_, Some(value)) if !setting.secret => {
-                        format!("{} is not set: the default {value} applies", setting.name)
-                    }
-                    _ => format!("{} is not set", setting.name),
-                };
-                out.push(Evidence::in_file(self.facts.analysis.module_file(), text));
-            }
+        if let Some(at) = &setting.assigned {
+            out.push(Evidence::at(&at.file, at.line, &at.text));
+        } else {
+            let text = match (default_of(&setting.name), setting.known()) {
+                (Some((value, owner)), _) if !setting.secret => {
+                    format!("{} is not set: {owner}'s default {value} applies", setting.name)
+                }
+                (_, Some(value)) if !setting.secret => {
+                    format!("{} is not set: the default {value} applies", setting.name)
+                }
+                _ => format!("{} is not set", setting.name),
+            };
+            out.push(Evidence::in_file(self.facts.analysis.module_file(), text));
         }
         out.extend(setting.related.iter().map(|at| Evidence::at(&at.file, at.line, &at.text)));
         out.extend(setting.notes.iter().map(Evidence::note));
@@ -244,30 +243,6 @@ impl<S: SettingsView> Rules<'_, S> {
             Verdict::Unknown(reason) => Finding::unknown(self.id, reason),
         };
         finding.with_evidence(dedup(evidence))
-    }
-
-    /// Whether list setting `name` holds one of `wanted`.
-    fn membership(&self, list: &Setting, wanted: &[&str]) -> Membership {
-        let value = match &list.value {
-            Value::Known(value) => value,
-            Value::Unknown(reason) => {
-                return Membership::Unknown(format!(
-                    "{} cannot be known statically: {reason}",
-                    list.name
-                ));
-            }
-        };
-        let Some(items) = value.items() else {
-            return Membership::Unknown(format!(
-                "{} is a {}, not a list: {value}",
-                list.name,
-                value.type_name()
-            ));
-        };
-        match items.iter().position(|item| item.as_str().is_some_and(|s| wanted.contains(&s))) {
-            Some(index) => Membership::At(index, items.len()),
-            None => Membership::Absent,
-        }
     }
 
     // --- django-setting ---
@@ -296,7 +271,7 @@ impl<S: SettingsView> Rules<'_, S> {
 
         if let Some(middleware) = needs_middleware {
             let list = self.get("MIDDLEWARE");
-            match self.membership(&list, &[middleware]) {
+            match membership(&list, &[middleware]) {
                 Membership::At(..) => {}
                 Membership::Absent => {
                     evidence.extend(self.evidence(&list));
@@ -339,8 +314,8 @@ impl<S: SettingsView> Rules<'_, S> {
     fn applies(&self, condition: Applicability) -> Result<Option<String>, String> {
         match condition {
             Applicability::SessionsUsed => {
-                let apps = self.membership(&self.get("INSTALLED_APPS"), &[SESSIONS_APP]);
-                let middleware = self.membership(&self.get("MIDDLEWARE"), &[SESSION_MIDDLEWARE]);
+                let apps = membership(&self.get("INSTALLED_APPS"), &[SESSIONS_APP]);
+                let middleware = membership(&self.get("MIDDLEWARE"), &[SESSION_MIDDLEWARE]);
                 match (apps, middleware) {
                     (Membership::At(..), _) | (_, Membership::At(..)) => Ok(None),
                     (Membership::Absent, Membership::Absent) => Ok(Some(
@@ -352,7 +327,7 @@ impl<S: SettingsView> Rules<'_, S> {
                 }
             }
             Applicability::CsrfCookieUsed => {
-                match self.membership(&self.get("MIDDLEWARE"), &[CSRF_MIDDLEWARE]) {
+                match membership(&self.get("MIDDLEWARE"), &[CSRF_MIDDLEWARE]) {
                     Membership::Absent => {
                         return Ok(Some("CsrfViewMiddleware is not in MIDDLEWARE".into()));
                     }
@@ -378,7 +353,7 @@ impl<S: SettingsView> Rules<'_, S> {
         let list = self.get("MIDDLEWARE");
         let evidence = self.evidence(&list);
         let short = middleware.rsplit('.').next().unwrap_or(middleware);
-        let verdict = match self.membership(&list, &[middleware]) {
+        let verdict = match membership(&list, &[middleware]) {
             Membership::Unknown(reason) => Verdict::Unknown(reason),
             Membership::Absent => Verdict::Fail(format!("{short} is not in MIDDLEWARE")),
             Membership::At(index, len) => match position {
@@ -405,7 +380,7 @@ impl<S: SettingsView> Rules<'_, S> {
         wanted.extend(accept.iter().map(String::as_str));
         // An app may be listed by its AppConfig (`axes.apps.AppConfig`).
         let app_configs: Vec<String> = if name == "INSTALLED_APPS" {
-            self.list_items(&list)
+            list_items(&list)
                 .into_iter()
                 .filter(|entry| entry.starts_with(&format!("{contains}.apps.")))
                 .collect()
@@ -414,12 +389,12 @@ impl<S: SettingsView> Rules<'_, S> {
         };
         wanted.extend(app_configs.iter().map(String::as_str));
 
-        let verdict = match self.membership(&list, &wanted) {
+        let verdict = match membership(&list, &wanted) {
             Membership::Unknown(reason) => Verdict::Unknown(reason),
             Membership::Absent => Verdict::Fail(format!("{contains} is not in {name}")),
             Membership::At(index, len) => match position {
                 Position::First if index != 0 => {
-                    let first = self.list_items(&list).into_iter().next().unwrap_or_default();
+                    let first = list_items(&list).into_iter().next().unwrap_or_default();
                     Verdict::Fail(format!(
                         "{contains} is in {name} but {first} comes before it: the first backend that \
                          accepts a password wins, so a locked-out attacker who guesses right gets in"
@@ -429,8 +404,7 @@ impl<S: SettingsView> Rules<'_, S> {
                     Verdict::Fail(format!("{contains} is in {name} but not last"))
                 }
                 _ if name == "AUTHENTICATION_BACKENDS"
-                    && !self
-                        .list_items(&list)
+                    && !list_items(&list)
                         .iter()
                         .skip(index + 1)
                         .any(|b| !AXES_BACKENDS.contains(&b.as_str())) =>
@@ -444,13 +418,6 @@ impl<S: SettingsView> Rules<'_, S> {
             },
         };
         self.finish(verdict, evidence)
-    }
-
-    fn list_items(&self, list: &Setting) -> Vec<String> {
-        list.known()
-            .and_then(PyValue::items)
-            .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default()
     }
 
     // --- python-package ---
@@ -543,13 +510,13 @@ impl<S: SettingsView> Rules<'_, S> {
     // --- django-csp ---
 
     /// The CSP middlewares in MIDDLEWARE: (django-csp's index, Django's index, length).
-    fn csp_middlewares(&self, list: &Setting) -> Result<(Option<usize>, Option<usize>), String> {
-        let third_party = match self.membership(list, DJANGO_CSP_MIDDLEWARES) {
+    fn csp_middlewares(list: &Setting) -> Result<(Option<usize>, Option<usize>), String> {
+        let third_party = match membership(list, DJANGO_CSP_MIDDLEWARES) {
             Membership::Unknown(reason) => return Err(reason),
             Membership::At(index, _) => Some(index),
             Membership::Absent => None,
         };
-        let builtin = match self.membership(list, &[BUILTIN_CSP_MIDDLEWARE]) {
+        let builtin = match membership(list, &[BUILTIN_CSP_MIDDLEWARE]) {
             Membership::Unknown(reason) => return Err(reason),
             Membership::At(index, _) => Some(index),
             Membership::Absent => None,
@@ -561,7 +528,7 @@ impl<S: SettingsView> Rules<'_, S> {
         let list = self.get("MIDDLEWARE");
         let mut evidence = self.evidence(&list);
         let versions = &self.facts.versions;
-        let verdict = match self.csp_middlewares(&list) {
+        let verdict = match Self::csp_middlewares(&list) {
             Err(reason) => Verdict::Unknown(reason),
             Ok((Some(_), Some(_))) => Verdict::Fail(
                 "two CSP middlewares at once (django-csp's and Django's): each adds its header only \
@@ -585,7 +552,7 @@ impl<S: SettingsView> Rules<'_, S> {
             },
             Ok((Some(_), None)) => {
                 let apps = self.get("INSTALLED_APPS");
-                let has_app = self.membership(&apps, &["csp", "csp.apps.CspConfig"]);
+                let has_app = membership(&apps, &["csp", "csp.apps.CspConfig"]);
                 match (versions.get("django-csp"), has_app) {
                     (_, Membership::Unknown(reason)) => Verdict::Unknown(reason),
                     (Some(csp), Membership::Absent) if csp.version.major() >= 4 => {
@@ -616,7 +583,7 @@ impl<S: SettingsView> Rules<'_, S> {
     fn csp_policy(&self, wanted: &[String]) -> Finding {
         let list = self.get("MIDDLEWARE");
         let mut evidence = self.evidence(&list);
-        let (third_party, builtin) = match self.csp_middlewares(&list) {
+        let (third_party, builtin) = match Self::csp_middlewares(&list) {
             Ok(found) => found,
             Err(reason) => return self.finish(Verdict::Unknown(reason), evidence),
         };
@@ -898,6 +865,38 @@ impl<S: SettingsView> Rules<'_, S> {
         };
         self.finish(verdict, evidence)
     }
+}
+
+/// Whether list setting `list` holds one of `wanted`.
+fn membership(list: &Setting, wanted: &[&str]) -> Membership {
+    let value = match &list.value {
+        Value::Known(value) => value,
+        Value::Unknown(reason) => {
+            return Membership::Unknown(format!(
+                "{} cannot be known statically: {reason}",
+                list.name
+            ));
+        }
+    };
+    let Some(items) = value.items() else {
+        return Membership::Unknown(format!(
+            "{} is a {}, not a list: {value}",
+            list.name,
+            value.type_name()
+        ));
+    };
+    match items.iter().position(|item| item.as_str().is_some_and(|s| wanted.contains(&s))) {
+        Some(index) => Membership::At(index, items.len()),
+        None => Membership::Absent,
+    }
+}
+
+/// The string entries of a list setting.
+fn list_items(list: &Setting) -> Vec<String> {
+    list.known()
+        .and_then(PyValue::items)
+        .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// A value against an item's expectation.
