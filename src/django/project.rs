@@ -74,6 +74,16 @@ pub fn discover(target: &Target) -> Result<Option<Project>, ProjectError> {
     Ok(Some(Project { dir, module, module_source, found_by, venv, site_packages }))
 }
 
+/// What discovery looked through, for the operator when it found nothing:
+/// the Django items then say this as their reason.
+pub fn not_found_reason() -> String {
+    format!(
+        "no Django project found: no manage.py in the current directory or up to {SEARCH_DEPTH} levels \
+         under {}, /home/*; name it with --project",
+        USUAL_PLACES.join(", ")
+    )
+}
+
 impl Project {
     /// Uses the virtualenv a `WSGIDaemonProcess python-home=` names instead
     /// of the one guessed from the project's directory.

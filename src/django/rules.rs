@@ -218,7 +218,7 @@ impl<S: SettingsView> Rules<'_, S> {
     fn evidence(&self, setting: &Setting) -> Vec<Evidence> {
         let mut out = Vec::new();
         if let Some(at) = &setting.assigned {
-            out.push(Evidence::at(&at.file, at.line, &at.text));
+            out.push(located(at));
         } else {
             let text = match (default_of(&setting.name), setting.known()) {
                 (Some((value, owner)), _) if !setting.secret => {
@@ -231,7 +231,7 @@ impl<S: SettingsView> Rules<'_, S> {
             };
             out.push(Evidence::in_file(self.facts.analysis.module_file(), text));
         }
-        out.extend(setting.related.iter().map(|at| Evidence::at(&at.file, at.line, &at.text)));
+        out.extend(setting.related.iter().map(located));
         out.extend(setting.notes.iter().map(Evidence::note));
         out
     }
@@ -287,13 +287,16 @@ impl<S: SettingsView> Rules<'_, S> {
             }
         }
 
-        if let Some(condition) = applies_when
-            && !matches!(verdict, Verdict::Pass(_))
-        {
+        // An item that does not apply says so whatever the value; a value that
+        // passes anyway needs no answer on whether it applies.
+        if let Some(condition) = applies_when {
             match self.applies(condition) {
                 Ok(None) => {}
                 Ok(Some(why_not)) => return Finding::not_applicable(self.id, why_not),
-                Err(reason) => verdict = Verdict::Unknown(reason),
+                Err(reason) if !matches!(verdict, Verdict::Pass(_)) => {
+                    verdict = Verdict::Unknown(reason);
+                }
+                Err(_) => {}
             }
         }
 
@@ -302,7 +305,7 @@ impl<S: SettingsView> Rules<'_, S> {
             && let Some(at) =
                 self.facts.apache.as_ref().and_then(|apache| apache.redirects_http.as_ref())
         {
-            evidence.insert(0, Evidence::at(&at.file, at.line, &at.text));
+            evidence.insert(0, located(at));
             verdict = Verdict::Pass(
                 "Apache redirects every plain-HTTP request of the site to HTTPS".into(),
             );
@@ -811,7 +814,7 @@ impl<S: SettingsView> Rules<'_, S> {
                     "served by mod_wsgi: Django sees HTTPS directly",
                 );
                 return match at {
-                    Some(at) => finding.with(Evidence::at(&at.file, at.line, &at.text)),
+                    Some(at) => finding.with(located(at)),
                     None => finding,
                 };
             }
@@ -829,7 +832,7 @@ impl<S: SettingsView> Rules<'_, S> {
         let header = self.get("SECURE_PROXY_SSL_HEADER");
         let mut evidence = self.evidence(&header);
         if let Some(at) = at {
-            evidence.insert(0, Evidence::at(&at.file, at.line, &at.text));
+            evidence.insert(0, located(at));
         }
         let verdict = match &header.value {
             Value::Unknown(reason) => {
@@ -1050,6 +1053,12 @@ fn version_evidence(found: &PackageVersion) -> Evidence {
             Evidence::command(format!("{} -m importlib.metadata", python.display()), text)
         }
     }
+}
+
+/// A line of a file as evidence; a secret's value is redacted once more, in
+/// case the line came from somewhere that did not.
+fn located(at: &Location) -> Evidence {
+    Evidence::at(&at.file, at.line, crate::redact::redact_line(&at.text))
 }
 
 fn dedup(evidence: Vec<Evidence>) -> Vec<Evidence> {

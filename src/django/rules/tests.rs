@@ -242,6 +242,9 @@ fn cookie_items_apply_only_where_the_cookie_is_used() {
     let finding = case.check("django.csrf-cookie-secure");
     assert_eq!((finding.status, finding.applies), (Status::Pass, false));
 
+    case.set("SESSION_COOKIE_SECURE", PyValue::Bool(true));
+    assert!(!case.check("django.session-cookie-secure").applies, "does not apply even when set");
+
     let mut case = Case::new();
     case.set("CSRF_USE_SESSIONS", PyValue::Bool(true));
     assert!(!case.check("django.csrf-cookie-secure").applies);
@@ -521,6 +524,20 @@ fn an_apache_redirect_satisfies_ssl_redirect() {
     let finding = case.check("django.ssl-redirect");
     assert_eq!(finding.status, Status::Pass);
     assert_eq!(finding.evidence[0].line, Some(3));
+}
+
+#[test]
+fn a_secret_in_an_evidence_line_is_redacted() {
+    let mut case = Case::new();
+    case.set_value("DEBUG", Value::Known(PyValue::Bool(true)), "DEBUG = True");
+    case.facts.analysis.settings.get_mut("DEBUG").expect("set").related.push(Location {
+        file: "/srv/app/.env".into(),
+        line: 1,
+        text: "SECRET_KEY=abcdefg".into(),
+    });
+    let finding = case.check("django.debug-off");
+    let shown = format!("{:?}", finding.evidence);
+    assert!(!shown.contains("abcdefg"), "{shown}");
 }
 
 #[test]
