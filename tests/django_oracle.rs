@@ -316,25 +316,23 @@ impl Oracle<'_> {
         let axes_first = backends.first().is_some_and(|b| AXES_BACKENDS.contains(&b.as_str()));
         let real_after = backends.iter().skip(1).any(|b| !AXES_BACKENDS.contains(&b.as_str()));
         out.insert("django.axes-backend", pass_if(axes_first && real_after));
-        out.insert(
-            "django.axes-failure-limit",
-            match self.value("AXES_FAILURE_LIMIT") {
-                Json::Number(n) if n.is_i64() => pass_if(n.as_i64().is_some_and(|n| n <= 5)),
-                Json::Object(_) => Verdict::Unknown,
-                _ => Verdict::Fail,
-            },
-        );
-        out.insert(
-            "django.axes-cooloff",
-            match self.value("AXES_COOLOFF_TIME") {
-                Json::Number(hours) => pass_if(hours.as_f64().is_some_and(|h| h >= 1.0)),
-                Json::Object(o) if o.contains_key("__timedelta__") => {
-                    pass_if(o["__timedelta__"].as_f64().is_some_and(|s| s >= 3600.0))
-                }
-                Json::Object(_) => Verdict::Unknown,
-                _ => Verdict::Fail,
-            },
-        );
+        // django-axes reads its settings only when its app is installed.
+        let axes_app = apps.iter().any(|a| a == "axes" || a.starts_with("axes.apps."));
+        let limit = match self.value("AXES_FAILURE_LIMIT") {
+            Json::Number(n) if n.is_i64() => pass_if(n.as_i64().is_some_and(|n| n <= 5)),
+            Json::Object(_) => Verdict::Unknown,
+            _ => Verdict::Fail,
+        };
+        out.insert("django.axes-failure-limit", if axes_app { limit } else { Verdict::Fail });
+        let cooloff = match self.value("AXES_COOLOFF_TIME") {
+            Json::Number(hours) => pass_if(hours.as_f64().is_some_and(|h| h >= 1.0)),
+            Json::Object(o) if o.contains_key("__timedelta__") => {
+                pass_if(o["__timedelta__"].as_f64().is_some_and(|s| s >= 3600.0))
+            }
+            Json::Object(_) => Verdict::Unknown,
+            _ => Verdict::Fail,
+        };
+        out.insert("django.axes-cooloff", if axes_app { cooloff } else { Verdict::Fail });
 
         let third_party = middleware.iter().any(|m| m == CSP_MW);
         let builtin = middleware.iter().any(|m| m == DJANGO_CSP_MW);
@@ -505,11 +503,6 @@ fn rules_on_django_values(root: &Path, django: &DjangoReport) -> BTreeMap<String
 /// What the `portcullis` binary reports for the staged variant: its
 /// findings by id, or its exit status and standard error.
 fn portcullis_check(root: &Path) -> Result<BTreeMap<String, Finding>, (i32, String)> {
-    #[derive(Deserialize)]
-    struct Report {
-        findings: Vec<Finding>,
-    }
-
     let output = assert_cmd::cargo::cargo_bin_cmd!("portcullis")
         .args(["check", "--root"])
         .arg(root)
@@ -521,6 +514,7 @@ fn portcullis_check(root: &Path) -> Result<BTreeMap<String, Finding>, (i32, Stri
             "json",
             "--only",
             "django",
+            "--only",
             "maint.secret-key-strength",
         ])
         .output()
@@ -529,13 +523,21 @@ fn portcullis_check(root: &Path) -> Result<BTreeMap<String, Finding>, (i32, Stri
     if code != 0 && code != 1 {
         return Err((code, String::from_utf8_lossy(&output.stderr).into_owned()));
     }
-    let report: Report = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+    // Read through a JSON value: a finding object may carry item fields too.
+    let report: Json = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
         panic!(
             "portcullis check printed no JSON report ({err}): {}",
             String::from_utf8_lossy(&output.stdout)
         )
     });
-    Ok(report.findings.into_iter().map(|f| (f.id.clone(), f)).collect())
+    let findings = report["findings"].as_array().expect("a findings array");
+    Ok(findings
+        .iter()
+        .map(|f| {
+            serde_json::from_value::<Finding>(f.clone()).expect("a finding as DESIGN.md shapes it")
+        })
+        .map(|f| (f.id.clone(), f))
+        .collect())
 }
 
 /// Compares findings with Django's verdicts; returns the disagreements.

@@ -287,6 +287,28 @@ impl<S: SettingsView> Rules<'_, S> {
             }
         }
 
+        // django-axes reads its settings only when its app is installed.
+        if name.starts_with("AXES_") {
+            let apps = self.get("INSTALLED_APPS");
+            match app_membership(&apps, "axes") {
+                Membership::At(..) => {}
+                Membership::Absent => {
+                    evidence.extend(self.evidence(&apps));
+                    let was = match &verdict {
+                        Verdict::Pass(s) | Verdict::Fail(s) | Verdict::Unknown(s) => s.clone(),
+                    };
+                    verdict =
+                        Verdict::Fail(format!("inert: axes is not in INSTALLED_APPS ({was})"));
+                }
+                Membership::Unknown(reason) => {
+                    if matches!(verdict, Verdict::Pass(_)) {
+                        evidence.extend(self.evidence(&apps));
+                        verdict = Verdict::Unknown(reason);
+                    }
+                }
+            }
+        }
+
         // An item that does not apply says so whatever the value; a value that
         // passes anyway needs no answer on whether it applies.
         if let Some(condition) = applies_when {
@@ -452,6 +474,25 @@ impl<S: SettingsView> Rules<'_, S> {
         for entry in pinned.iter().chain(listed.iter()) {
             evidence.push(Evidence::at(&entry.file, entry.line, &entry.text));
         }
+        if pinned.is_none() && listed.is_none() {
+            for file in &self.facts.requirements.files {
+                evidence.push(Evidence::in_file(file, format!("no {package} line")));
+            }
+            if self.facts.requirements.files.is_empty() {
+                let dir = self.facts.project.dir.display().to_string();
+                evidence.push(Evidence::in_file(dir, "no requirements*.txt or requirements/*.txt"));
+            }
+        }
+        match installed {
+            Some(false) => {
+                if let Some(env) = &versions.environment {
+                    let text = format!("{package} is not installed in {}", env.description);
+                    evidence.push(Evidence::note(text));
+                }
+            }
+            None => evidence.push(Evidence::note(self.no_environment())),
+            Some(true) => {}
+        }
 
         let where_installed = match &versions.environment {
             Some(env) => env.description.clone(),
@@ -481,9 +522,10 @@ impl<S: SettingsView> Rules<'_, S> {
             (Some(false), Some(gap)) => {
                 Verdict::Fail(format!("{package} is not installed in {where_installed}, and {gap}"))
             }
-            (None, Some(gap)) => {
-                Verdict::Fail(format!("{package} is not pinned in the requirements: {gap}"))
-            }
+            (None, Some(gap)) => Verdict::Fail(format!(
+                "{package} is not pinned in the requirements ({gap}); whether it is installed \
+                 cannot be told"
+            )),
             (None, None) => Verdict::Unknown(format!(
                 "{package} is pinned, but whether it is installed cannot be told: {}",
                 self.no_environment()
@@ -892,6 +934,17 @@ fn membership(list: &Setting, wanted: &[&str]) -> Membership {
         Some(index) => Membership::At(index, items.len()),
         None => Membership::Absent,
     }
+}
+
+/// Whether `INSTALLED_APPS` holds `app`, by its label or an `app.apps.*` config.
+fn app_membership(apps: &Setting, app: &str) -> Membership {
+    let configs: Vec<String> = list_items(apps)
+        .into_iter()
+        .filter(|entry| entry.starts_with(&format!("{app}.apps.")))
+        .collect();
+    let mut wanted = vec![app];
+    wanted.extend(configs.iter().map(String::as_str));
+    membership(apps, &wanted)
 }
 
 /// The string entries of a list setting.

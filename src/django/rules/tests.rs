@@ -283,6 +283,12 @@ fn allowed_hosts_must_name_hosts_without_a_bare_star() {
 #[test]
 fn axes_cooloff_types() {
     let mut case = Case::new();
+    assert!(
+        case.check("django.axes-failure-limit")
+            .summary
+            .starts_with("inert: axes is not in INSTALLED_APPS")
+    );
+    case.set("INSTALLED_APPS", list(&["django.contrib.auth", "axes"]));
     assert!(case.check("django.axes-cooloff").summary.contains("never ends"), "the default None");
     case.set("AXES_COOLOFF_TIME", PyValue::Int(1));
     assert_eq!(case.status("django.axes-cooloff"), Status::Pass);
@@ -359,7 +365,12 @@ fn a_package_must_be_installed_and_pinned() {
     assert_eq!(finding.status, Status::Fail);
     assert_eq!(
         finding.summary,
-        "django-axes is not pinned in the requirements: the project has no requirements file"
+        "django-axes is not pinned in the requirements (the project has no requirements file); \
+         whether it is installed cannot be told"
+    );
+    assert_eq!(
+        finding.evidence[0],
+        Evidence::in_file("/srv/app", "no requirements*.txt or requirements/*.txt")
     );
 
     case.pinned("django-axes", "8.3.1");
