@@ -703,3 +703,118 @@ fn the_test_interpreter_lists_the_packages_the_checks_read() {
     assert_eq!(env.packages["django-csp"].version.major(), 4);
     assert!(env.packages["django-axes"].version.at_least("8.0"));
 }
+
+/// Discovery reads the module from what `django-admin startproject` writes,
+/// and finds the project under `/srv` with its virtualenv.
+#[test]
+fn discovery_reads_a_real_startproject() {
+    let root = tempfile::tempdir().expect("a temporary root");
+    let site = root.path().join("srv/shop");
+    fs::create_dir_all(&site).expect("mkdir");
+    let made = Command::new(python())
+        .args(["-m", "django", "startproject", "shopsite", "."])
+        .current_dir(&site)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("django-admin runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    fs::create_dir_all(site.join(".venv/lib/python3.11/site-packages")).expect("mkdir");
+
+    let found = project::discover(&Target::at_root(root.path())).expect("no error").expect("found");
+    assert_eq!(found.dir, PathBuf::from("/srv/shop"));
+    assert_eq!(found.module, "shopsite.settings");
+    assert!(found.module_source.starts_with("/srv/shop/manage.py:"), "{}", found.module_source);
+    assert_eq!(found.venv, Some(PathBuf::from("/srv/shop/.venv")));
+
+    // Without manage.py's line, the wsgi.py startproject wrote names the module.
+    fs::write(site.join("manage.py"), "import sys\n").expect("write");
+    let found = project::discover(&Target::at_root(root.path())).expect("no error").expect("found");
+    assert_eq!(found.module, "shopsite.settings");
+    assert!(
+        found.module_source.starts_with("/srv/shop/shopsite/wsgi.py:"),
+        "{}",
+        found.module_source
+    );
+}
+
+/// Reading the `*.dist-info` folders of a virtualenv gives the versions the
+/// interpreter itself reports.
+#[test]
+fn dist_info_versions_match_the_interpreter() {
+    let asked = versions::from_interpreter(python()).expect("the test interpreter answers");
+    let lib = python().parent().and_then(Path::parent).expect("a venv").join("lib");
+    let site = fs::read_dir(&lib)
+        .expect("lib/")
+        .map(|entry| entry.expect("entry").path().join("site-packages"))
+        .find(|dir| dir.is_dir())
+        .expect("a site-packages folder");
+    let read = versions::from_site_packages(&Target::at_root("/"), &site);
+    for package in [
+        "django",
+        "django-csp",
+        "django-axes",
+        "django-environ",
+        "python-decouple",
+        "python-dotenv",
+    ] {
+        assert_eq!(
+            read.get(package).map(|found| found.version.to_string()),
+            asked.packages.get(package).map(|found| found.version.to_string()),
+            "{package}"
+        );
+    }
+}
+
+/// `showmigrations` on a real project: every axes migration pending before
+/// `migrate`, none after.
+#[test]
+fn axes_migrations_are_read_from_showmigrations() {
+    let variant =
+        variants().into_iter().find(|v| v.name == "hardened").expect("the hardened variant");
+    let root = stage(&variant);
+    let settings = root.path().join("proj/config/settings.py");
+    let mut text = fs::read_to_string(&settings).expect("settings");
+    text.push_str(
+        "\nDATABASES = {\"default\": {\"ENGINE\": \"django.db.backends.sqlite3\", \"NAME\": BASE_DIR / \"db.sqlite3\"}}\n",
+    );
+    fs::write(&settings, text).expect("write");
+    let target = target(root.path());
+    let found = discover(root.path());
+
+    let before = portcullis::django::rules::showmigrations(python(), &target, &found, "axes")
+        .expect("showmigrations runs");
+    assert!(before.applied.is_empty(), "{before:?}");
+    assert!(before.pending.len() >= 10, "axes 8 has ten migrations: {before:?}");
+    assert!(before.pending.contains(&"0001_initial".to_owned()), "{before:?}");
+
+    let migrated = Command::new(python())
+        .args(["manage.py", "migrate", "--noinput"])
+        .current_dir(root.path().join("proj"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("migrate runs");
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    let after = portcullis::django::rules::showmigrations(python(), &target, &found, "axes")
+        .expect("showmigrations runs");
+    assert!(after.pending.is_empty() && after.applied.len() == before.pending.len(), "{after:?}");
+
+    let mut facts = DjangoFacts {
+        project: found.clone(),
+        analysis: EvaluatedSettings { values: BTreeMap::new(), module_file: String::new() },
+        versions: versions::Versions::default(),
+        requirements: requirements::Requirements::default(),
+        apache: None,
+        migrations: BTreeMap::from([("axes".to_owned(), Ok(before))]),
+    };
+    let item = checklist().item("django.axes-migrated").expect("the item");
+    assert_eq!(evaluate(item, &facts).status, Status::Fail);
+    facts.migrations.insert("axes".into(), Ok(after));
+    let finding = evaluate(item, &facts);
+    assert_eq!(finding.status, Status::Pass, "{finding:?}");
+    assert!(
+        finding.evidence[0]
+            .command
+            .as_deref()
+            .is_some_and(|c| c.ends_with("manage.py showmigrations axes"))
+    );
+}

@@ -313,12 +313,11 @@ impl<S: SettingsView> Rules<'_, S> {
         // passes anyway needs no answer on whether it applies.
         if let Some(condition) = applies_when {
             match self.applies(condition) {
-                Ok(None) => {}
                 Ok(Some(why_not)) => return Finding::not_applicable(self.id, why_not),
                 Err(reason) if !matches!(verdict, Verdict::Pass(_)) => {
                     verdict = Verdict::Unknown(reason);
                 }
-                Err(_) => {}
+                Ok(None) | Err(_) => {}
             }
         }
 

@@ -57,7 +57,7 @@ struct Case {
 }
 
 impl Case {
-    /// A project with SecurityMiddleware and the usual startproject middleware.
+    /// A project with `SecurityMiddleware` and the usual startproject middleware.
     fn new() -> Case {
         let project = Project {
             dir: PathBuf::from("/srv/app"),
@@ -316,7 +316,7 @@ fn axes_cooloff_types() {
     assert_eq!(case.status("django.axes-failure-limit"), Status::Pass, "axes's default 3");
 }
 
-/// Case C5: ModelBackend before the axes backend, and the axes backend alone.
+/// Case C5: `ModelBackend` before the axes backend, and the axes backend alone.
 #[test]
 fn axes_backend_first_and_followed_by_a_real_one() {
     let mut case = Case::new();
@@ -486,7 +486,7 @@ fn at(line: u32, text: &str) -> Location {
     Location { file: "/etc/apache2/sites-enabled/app.conf".into(), line, text: text.into() }
 }
 
-/// Case B1: a TLS-terminating proxy without SECURE_PROXY_SSL_HEADER.
+/// Case B1: a TLS-terminating proxy without `SECURE_PROXY_SSL_HEADER`.
 #[test]
 fn proxy_header_depends_on_the_topology() {
     let mut case = Case::new();
@@ -524,7 +524,7 @@ fn proxy_header_depends_on_the_topology() {
     assert_eq!(case.status("django.proxy-ssl-header"), Status::Pass);
 }
 
-/// Case B4: Apache redirects HTTP, Django leaves SECURE_SSL_REDIRECT off.
+/// Case B4: Apache redirects HTTP, Django leaves `SECURE_SSL_REDIRECT` off.
 #[test]
 fn an_apache_redirect_satisfies_ssl_redirect() {
     let mut case = Case::new();
