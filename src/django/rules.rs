@@ -419,14 +419,20 @@ impl<S: SettingsView> Rules<'_, S> {
             Membership::At(index, len) => match position {
                 Position::First if index != 0 => {
                     let first = list_items(&list).into_iter().next().unwrap_or_default();
+                    let why = if name == "AUTHENTICATION_BACKENDS" {
+                        ": the first backend that accepts a password wins, so a locked-out \
+                         attacker who guesses right gets in"
+                    } else {
+                        ""
+                    };
                     Verdict::Fail(format!(
-                        "{contains} is in {name} but {first} comes before it: the first backend that \
-                         accepts a password wins, so a locked-out attacker who guesses right gets in"
+                        "{contains} is in {name} but {first} comes before it{why}"
                     ))
                 }
                 Position::Last if index + 1 != len => {
                     Verdict::Fail(format!("{contains} is in {name} but not last"))
                 }
+                // The axes backends only count failures: a real one must follow.
                 _ if name == "AUTHENTICATION_BACKENDS"
                     && !list_items(&list)
                         .iter()
