@@ -46,13 +46,18 @@ if [ -n "$missing" ]; then
         fi
     done
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing; then
+        # Stale package lists name versions the mirror no longer has.
+        apt-get update -q
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+    fi
 fi
 
 # The virtual environment comes from Debian's interpreter, the one mod_wsgi
 # embeds, never from a pyenv shim that may come first on PATH.
 stamp="$venv/.portcullis-stamp"
-wanted=$(printf '%s\n' "$python_requirements" | sha256sum | cut -d' ' -f1)
+wanted=$(printf '%s\n%s\n' "$python_requirements" "$(/usr/bin/python3 --version)" | sha256sum | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv"
@@ -61,4 +66,5 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]
     echo "$wanted" > "$stamp"
 fi
 
-echo "export PORTCULLIS_TEST_PYTHON=$venv/bin/python"
+echo "export PORTCULLIS_TEST_PYTHON='$venv/bin/python'"
+echo "export PORTCULLIS_TEST_PIP_AUDIT='$venv/bin/pip-audit'"

@@ -74,6 +74,16 @@ pub fn discover(target: &Target) -> Result<Option<Project>, ProjectError> {
     Ok(Some(Project { dir, module, module_source, found_by, venv, site_packages }))
 }
 
+/// What discovery looked through, for the operator when it found nothing:
+/// the Django items then say this as their reason.
+pub fn not_found_reason() -> String {
+    format!(
+        "no Django project found: no manage.py in the current directory or up to {SEARCH_DEPTH} levels \
+         under {}, /home/*; name it with --project",
+        USUAL_PLACES.join(", ")
+    )
+}
+
 impl Project {
     /// Uses the virtualenv a `WSGIDaemonProcess python-home=` names instead
     /// of the one guessed from the project's directory.
@@ -165,22 +175,32 @@ fn settings_module(target: &Target, dir: &Path) -> Result<(String, String), Proj
     let mut candidates = vec![dir.join("manage.py")];
     candidates.extend(wsgi_scripts(target, dir));
     for inside in candidates {
-        let host = target.host_path(&inside);
-        let text = match fs::read(&host) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(err) => {
-                return Err(ProjectError::Unreadable {
-                    path: inside.display().to_string(),
-                    message: err.to_string(),
-                });
-            }
-        };
-        if let Some((module, line)) = module_from_source(&text) {
-            return Ok((module, format!("{}:{line}", inside.display())));
+        if let Some(found) = module_from_file(target, &inside)? {
+            return Ok(found);
         }
     }
     Err(ProjectError::NoSettingsModule { dir: dir.display().to_string() })
+}
+
+/// The settings module a script (`manage.py`, the WSGI script Apache's
+/// `WSGIScriptAlias` names) sets, with `file:line`; `None` when the file is
+/// absent or sets none.
+pub fn module_from_file(
+    target: &Target,
+    inside: &Path,
+) -> Result<Option<(String, String)>, ProjectError> {
+    let text = match fs::read(target.host_path(inside)) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => {
+            return Err(ProjectError::Unreadable {
+                path: inside.display().to_string(),
+                message: err.to_string(),
+            });
+        }
+    };
+    Ok(module_from_source(&text)
+        .map(|(module, line)| (module, format!("{}:{line}", inside.display()))))
 }
 
 /// `wsgi.py` files of the project: beside `manage.py` or one level down.

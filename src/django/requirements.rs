@@ -90,7 +90,7 @@ pub fn load(target: &Target, project_dir: &Path) -> Requirements {
             let name = entry.file_name().to_string_lossy().into_owned();
             let top_level = name == "requirements.txt"
                 || ((name.starts_with("requirements-") || name.starts_with("requirements_"))
-                    && name.ends_with(".txt"));
+                    && has_txt_extension(&name));
             if top_level && entry.path().is_file() {
                 roots.push(project_dir.join(&name));
             }
@@ -99,7 +99,7 @@ pub fn load(target: &Target, project_dir: &Path) -> Requirements {
     if let Ok(entries) = fs::read_dir(target.host_path(project_dir.join("requirements"))) {
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".txt") && entry.path().is_file() {
+            if has_txt_extension(&name) && entry.path().is_file() {
                 roots.push(project_dir.join("requirements").join(&name));
             }
         }
@@ -111,6 +111,10 @@ pub fn load(target: &Target, project_dir: &Path) -> Requirements {
         reader.read(&file, false, &mut Vec::new());
     }
     reader.out
+}
+
+fn has_txt_extension(name: &str) -> bool {
+    Path::new(name).extension().is_some_and(|ext| ext.eq_ignore_ascii_case("txt"))
 }
 
 /// Reads one requirements file and its includes.
@@ -174,7 +178,7 @@ impl Reader<'_> {
                     entry.constraint = constraint;
                     entry.file.clone_from(&shown);
                     entry.line = line_no;
-                    entry.text = line.trim().to_owned();
+                    line.trim().clone_into(&mut entry.text);
                     self.out.entries.push(entry);
                 }
                 None => self
@@ -278,8 +282,7 @@ fn parse_requirement(content: &str) -> Option<Requirement> {
     let mut extras = Vec::new();
     if let Some(after) = rest.strip_prefix('[') {
         let close = after.find(']')?;
-        extras =
-            after[..close].split(',').map(|e| normalize(e)).filter(|e| !e.is_empty()).collect();
+        extras = after[..close].split(',').map(normalize).filter(|e| !e.is_empty()).collect();
         rest = after[close + 1..].trim_start();
     }
     let specifier = if rest.starts_with('@') {

@@ -108,7 +108,7 @@ pub struct ApacheTopology {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServedBy {
-    /// mod_wsgi runs Django inside Apache: Django sees HTTPS itself.
+    /// `mod_wsgi` runs Django inside Apache: Django sees HTTPS itself.
     ModWsgi { at: Option<Location> },
     /// Apache terminates TLS and proxies to a backend (`http://127.0.0.1:8000/`).
     Proxy {
@@ -217,22 +217,21 @@ impl<S: SettingsView> Rules<'_, S> {
     /// Where a setting's value comes from: its lines, or the default that applies.
     fn evidence(&self, setting: &Setting) -> Vec<Evidence> {
         let mut out = Vec::new();
-        match &setting.assigned {
-            Some(at) => out.push(Evidence::at(&at.file, at.line, &at.text)),
-            None => {
-                let text = match (default_of(&setting.name), setting.known()) {
-                    (Some((value, owner)), _) if !setting.secret => {
-                        format!("{} is not set: {owner}'s default {value} applies", setting.name)
-                    }
-                    (_, Some(value)) if !setting.secret => {
-                        format!("{} is not set: the default {value} applies", setting.name)
-                    }
-                    _ => format!("{} is not set", setting.name),
-                };
-                out.push(Evidence::in_file(self.facts.analysis.module_file(), text));
-            }
+        if let Some(at) = &setting.assigned {
+            out.push(located(at));
+        } else {
+            let text = match (default_of(&setting.name), setting.known()) {
+                (Some((value, owner)), _) if !setting.secret => {
+                    format!("{} is not set: {owner}'s default {value} applies", setting.name)
+                }
+                (_, Some(value)) if !setting.secret => {
+                    format!("{} is not set: the default {value} applies", setting.name)
+                }
+                _ => format!("{} is not set", setting.name),
+            };
+            out.push(Evidence::in_file(self.facts.analysis.module_file(), text));
         }
-        out.extend(setting.related.iter().map(|at| Evidence::at(&at.file, at.line, &at.text)));
+        out.extend(setting.related.iter().map(located));
         out.extend(setting.notes.iter().map(Evidence::note));
         out
     }
@@ -244,30 +243,6 @@ impl<S: SettingsView> Rules<'_, S> {
             Verdict::Unknown(reason) => Finding::unknown(self.id, reason),
         };
         finding.with_evidence(dedup(evidence))
-    }
-
-    /// Whether list setting `name` holds one of `wanted`.
-    fn membership(&self, list: &Setting, wanted: &[&str]) -> Membership {
-        let value = match &list.value {
-            Value::Known(value) => value,
-            Value::Unknown(reason) => {
-                return Membership::Unknown(format!(
-                    "{} cannot be known statically: {reason}",
-                    list.name
-                ));
-            }
-        };
-        let Some(items) = value.items() else {
-            return Membership::Unknown(format!(
-                "{} is a {}, not a list: {value}",
-                list.name,
-                value.type_name()
-            ));
-        };
-        match items.iter().position(|item| item.as_str().is_some_and(|s| wanted.contains(&s))) {
-            Some(index) => Membership::At(index, items.len()),
-            None => Membership::Absent,
-        }
     }
 
     // --- django-setting ---
@@ -296,7 +271,7 @@ impl<S: SettingsView> Rules<'_, S> {
 
         if let Some(middleware) = needs_middleware {
             let list = self.get("MIDDLEWARE");
-            match self.membership(&list, &[middleware]) {
+            match membership(&list, &[middleware]) {
                 Membership::At(..) => {}
                 Membership::Absent => {
                     evidence.extend(self.evidence(&list));
@@ -312,13 +287,37 @@ impl<S: SettingsView> Rules<'_, S> {
             }
         }
 
-        if let Some(condition) = applies_when
-            && !matches!(verdict, Verdict::Pass(_))
-        {
+        // django-axes reads its settings only when its app is installed.
+        if name.starts_with("AXES_") {
+            let apps = self.get("INSTALLED_APPS");
+            match app_membership(&apps, "axes") {
+                Membership::At(..) => {}
+                Membership::Absent => {
+                    evidence.extend(self.evidence(&apps));
+                    let was = match &verdict {
+                        Verdict::Pass(s) | Verdict::Fail(s) | Verdict::Unknown(s) => s.clone(),
+                    };
+                    verdict =
+                        Verdict::Fail(format!("inert: axes is not in INSTALLED_APPS ({was})"));
+                }
+                Membership::Unknown(reason) => {
+                    if matches!(verdict, Verdict::Pass(_)) {
+                        evidence.extend(self.evidence(&apps));
+                        verdict = Verdict::Unknown(reason);
+                    }
+                }
+            }
+        }
+
+        // An item that does not apply says so whatever the value; a value that
+        // passes anyway needs no answer on whether it applies.
+        if let Some(condition) = applies_when {
             match self.applies(condition) {
-                Ok(None) => {}
                 Ok(Some(why_not)) => return Finding::not_applicable(self.id, why_not),
-                Err(reason) => verdict = Verdict::Unknown(reason),
+                Err(reason) if !matches!(verdict, Verdict::Pass(_)) => {
+                    verdict = Verdict::Unknown(reason);
+                }
+                Ok(None) | Err(_) => {}
             }
         }
 
@@ -327,7 +326,7 @@ impl<S: SettingsView> Rules<'_, S> {
             && let Some(at) =
                 self.facts.apache.as_ref().and_then(|apache| apache.redirects_http.as_ref())
         {
-            evidence.insert(0, Evidence::at(&at.file, at.line, &at.text));
+            evidence.insert(0, located(at));
             verdict = Verdict::Pass(
                 "Apache redirects every plain-HTTP request of the site to HTTPS".into(),
             );
@@ -339,8 +338,8 @@ impl<S: SettingsView> Rules<'_, S> {
     fn applies(&self, condition: Applicability) -> Result<Option<String>, String> {
         match condition {
             Applicability::SessionsUsed => {
-                let apps = self.membership(&self.get("INSTALLED_APPS"), &[SESSIONS_APP]);
-                let middleware = self.membership(&self.get("MIDDLEWARE"), &[SESSION_MIDDLEWARE]);
+                let apps = membership(&self.get("INSTALLED_APPS"), &[SESSIONS_APP]);
+                let middleware = membership(&self.get("MIDDLEWARE"), &[SESSION_MIDDLEWARE]);
                 match (apps, middleware) {
                     (Membership::At(..), _) | (_, Membership::At(..)) => Ok(None),
                     (Membership::Absent, Membership::Absent) => Ok(Some(
@@ -352,7 +351,7 @@ impl<S: SettingsView> Rules<'_, S> {
                 }
             }
             Applicability::CsrfCookieUsed => {
-                match self.membership(&self.get("MIDDLEWARE"), &[CSRF_MIDDLEWARE]) {
+                match membership(&self.get("MIDDLEWARE"), &[CSRF_MIDDLEWARE]) {
                     Membership::Absent => {
                         return Ok(Some("CsrfViewMiddleware is not in MIDDLEWARE".into()));
                     }
@@ -378,7 +377,7 @@ impl<S: SettingsView> Rules<'_, S> {
         let list = self.get("MIDDLEWARE");
         let evidence = self.evidence(&list);
         let short = middleware.rsplit('.').next().unwrap_or(middleware);
-        let verdict = match self.membership(&list, &[middleware]) {
+        let verdict = match membership(&list, &[middleware]) {
             Membership::Unknown(reason) => Verdict::Unknown(reason),
             Membership::Absent => Verdict::Fail(format!("{short} is not in MIDDLEWARE")),
             Membership::At(index, len) => match position {
@@ -405,7 +404,7 @@ impl<S: SettingsView> Rules<'_, S> {
         wanted.extend(accept.iter().map(String::as_str));
         // An app may be listed by its AppConfig (`axes.apps.AppConfig`).
         let app_configs: Vec<String> = if name == "INSTALLED_APPS" {
-            self.list_items(&list)
+            list_items(&list)
                 .into_iter()
                 .filter(|entry| entry.starts_with(&format!("{contains}.apps.")))
                 .collect()
@@ -414,23 +413,28 @@ impl<S: SettingsView> Rules<'_, S> {
         };
         wanted.extend(app_configs.iter().map(String::as_str));
 
-        let verdict = match self.membership(&list, &wanted) {
+        let verdict = match membership(&list, &wanted) {
             Membership::Unknown(reason) => Verdict::Unknown(reason),
             Membership::Absent => Verdict::Fail(format!("{contains} is not in {name}")),
             Membership::At(index, len) => match position {
                 Position::First if index != 0 => {
-                    let first = self.list_items(&list).into_iter().next().unwrap_or_default();
+                    let first = list_items(&list).into_iter().next().unwrap_or_default();
+                    let why = if name == "AUTHENTICATION_BACKENDS" {
+                        ": the first backend that accepts a password wins, so a locked-out \
+                         attacker who guesses right gets in"
+                    } else {
+                        ""
+                    };
                     Verdict::Fail(format!(
-                        "{contains} is in {name} but {first} comes before it: the first backend that \
-                         accepts a password wins, so a locked-out attacker who guesses right gets in"
+                        "{contains} is in {name} but {first} comes before it{why}"
                     ))
                 }
                 Position::Last if index + 1 != len => {
                     Verdict::Fail(format!("{contains} is in {name} but not last"))
                 }
+                // The axes backends only count failures: a real one must follow.
                 _ if name == "AUTHENTICATION_BACKENDS"
-                    && !self
-                        .list_items(&list)
+                    && !list_items(&list)
                         .iter()
                         .skip(index + 1)
                         .any(|b| !AXES_BACKENDS.contains(&b.as_str())) =>
@@ -444,13 +448,6 @@ impl<S: SettingsView> Rules<'_, S> {
             },
         };
         self.finish(verdict, evidence)
-    }
-
-    fn list_items(&self, list: &Setting) -> Vec<String> {
-        list.known()
-            .and_then(PyValue::items)
-            .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default()
     }
 
     // --- python-package ---
@@ -482,6 +479,25 @@ impl<S: SettingsView> Rules<'_, S> {
         for entry in pinned.iter().chain(listed.iter()) {
             evidence.push(Evidence::at(&entry.file, entry.line, &entry.text));
         }
+        if pinned.is_none() && listed.is_none() {
+            for file in &self.facts.requirements.files {
+                evidence.push(Evidence::in_file(file, format!("no {package} line")));
+            }
+            if self.facts.requirements.files.is_empty() {
+                let dir = self.facts.project.dir.display().to_string();
+                evidence.push(Evidence::in_file(dir, "no requirements*.txt or requirements/*.txt"));
+            }
+        }
+        match installed {
+            Some(false) => {
+                if let Some(env) = &versions.environment {
+                    let text = format!("{package} is not installed in {}", env.description);
+                    evidence.push(Evidence::note(text));
+                }
+            }
+            None => evidence.push(Evidence::note(self.no_environment())),
+            Some(true) => {}
+        }
 
         let where_installed = match &versions.environment {
             Some(env) => env.description.clone(),
@@ -511,9 +527,10 @@ impl<S: SettingsView> Rules<'_, S> {
             (Some(false), Some(gap)) => {
                 Verdict::Fail(format!("{package} is not installed in {where_installed}, and {gap}"))
             }
-            (None, Some(gap)) => {
-                Verdict::Fail(format!("{package} is not pinned in the requirements: {gap}"))
-            }
+            (None, Some(gap)) => Verdict::Fail(format!(
+                "{package} is not pinned in the requirements ({gap}); whether it is installed \
+                 cannot be told"
+            )),
             (None, None) => Verdict::Unknown(format!(
                 "{package} is pinned, but whether it is installed cannot be told: {}",
                 self.no_environment()
@@ -543,13 +560,13 @@ impl<S: SettingsView> Rules<'_, S> {
     // --- django-csp ---
 
     /// The CSP middlewares in MIDDLEWARE: (django-csp's index, Django's index, length).
-    fn csp_middlewares(&self, list: &Setting) -> Result<(Option<usize>, Option<usize>), String> {
-        let third_party = match self.membership(list, DJANGO_CSP_MIDDLEWARES) {
+    fn csp_middlewares(list: &Setting) -> Result<(Option<usize>, Option<usize>), String> {
+        let third_party = match membership(list, DJANGO_CSP_MIDDLEWARES) {
             Membership::Unknown(reason) => return Err(reason),
             Membership::At(index, _) => Some(index),
             Membership::Absent => None,
         };
-        let builtin = match self.membership(list, &[BUILTIN_CSP_MIDDLEWARE]) {
+        let builtin = match membership(list, &[BUILTIN_CSP_MIDDLEWARE]) {
             Membership::Unknown(reason) => return Err(reason),
             Membership::At(index, _) => Some(index),
             Membership::Absent => None,
@@ -561,7 +578,7 @@ impl<S: SettingsView> Rules<'_, S> {
         let list = self.get("MIDDLEWARE");
         let mut evidence = self.evidence(&list);
         let versions = &self.facts.versions;
-        let verdict = match self.csp_middlewares(&list) {
+        let verdict = match Self::csp_middlewares(&list) {
             Err(reason) => Verdict::Unknown(reason),
             Ok((Some(_), Some(_))) => Verdict::Fail(
                 "two CSP middlewares at once (django-csp's and Django's): each adds its header only \
@@ -585,7 +602,7 @@ impl<S: SettingsView> Rules<'_, S> {
             },
             Ok((Some(_), None)) => {
                 let apps = self.get("INSTALLED_APPS");
-                let has_app = self.membership(&apps, &["csp", "csp.apps.CspConfig"]);
+                let has_app = membership(&apps, &["csp", "csp.apps.CspConfig"]);
                 match (versions.get("django-csp"), has_app) {
                     (_, Membership::Unknown(reason)) => Verdict::Unknown(reason),
                     (Some(csp), Membership::Absent) if csp.version.major() >= 4 => {
@@ -616,7 +633,7 @@ impl<S: SettingsView> Rules<'_, S> {
     fn csp_policy(&self, wanted: &[String]) -> Finding {
         let list = self.get("MIDDLEWARE");
         let mut evidence = self.evidence(&list);
-        let (third_party, builtin) = match self.csp_middlewares(&list) {
+        let (third_party, builtin) = match Self::csp_middlewares(&list) {
             Ok(found) => found,
             Err(reason) => return self.finish(Verdict::Unknown(reason), evidence),
         };
@@ -844,7 +861,7 @@ impl<S: SettingsView> Rules<'_, S> {
                     "served by mod_wsgi: Django sees HTTPS directly",
                 );
                 return match at {
-                    Some(at) => finding.with(Evidence::at(&at.file, at.line, &at.text)),
+                    Some(at) => finding.with(located(at)),
                     None => finding,
                 };
             }
@@ -862,7 +879,7 @@ impl<S: SettingsView> Rules<'_, S> {
         let header = self.get("SECURE_PROXY_SSL_HEADER");
         let mut evidence = self.evidence(&header);
         if let Some(at) = at {
-            evidence.insert(0, Evidence::at(&at.file, at.line, &at.text));
+            evidence.insert(0, located(at));
         }
         let verdict = match &header.value {
             Value::Unknown(reason) => {
@@ -898,6 +915,49 @@ impl<S: SettingsView> Rules<'_, S> {
         };
         self.finish(verdict, evidence)
     }
+}
+
+/// Whether list setting `list` holds one of `wanted`.
+fn membership(list: &Setting, wanted: &[&str]) -> Membership {
+    let value = match &list.value {
+        Value::Known(value) => value,
+        Value::Unknown(reason) => {
+            return Membership::Unknown(format!(
+                "{} cannot be known statically: {reason}",
+                list.name
+            ));
+        }
+    };
+    let Some(items) = value.items() else {
+        return Membership::Unknown(format!(
+            "{} is a {}, not a list: {value}",
+            list.name,
+            value.type_name()
+        ));
+    };
+    match items.iter().position(|item| item.as_str().is_some_and(|s| wanted.contains(&s))) {
+        Some(index) => Membership::At(index, items.len()),
+        None => Membership::Absent,
+    }
+}
+
+/// Whether `INSTALLED_APPS` holds `app`, by its label or an `app.apps.*` config.
+fn app_membership(apps: &Setting, app: &str) -> Membership {
+    let configs: Vec<String> = list_items(apps)
+        .into_iter()
+        .filter(|entry| entry.starts_with(&format!("{app}.apps.")))
+        .collect();
+    let mut wanted = vec![app];
+    wanted.extend(configs.iter().map(String::as_str));
+    membership(apps, &wanted)
+}
+
+/// The string entries of a list setting.
+fn list_items(list: &Setting) -> Vec<String> {
+    list.known()
+        .and_then(PyValue::items)
+        .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// A value against an item's expectation.
@@ -1051,6 +1111,12 @@ fn version_evidence(found: &PackageVersion) -> Evidence {
             Evidence::command(format!("{} -m importlib.metadata", python.display()), text)
         }
     }
+}
+
+/// A line of a file as evidence; a secret's value is redacted once more, in
+/// case the line came from somewhere that did not.
+fn located(at: &Location) -> Evidence {
+    Evidence::at(&at.file, at.line, crate::redact::redact_line(&at.text))
 }
 
 fn dedup(evidence: Vec<Evidence>) -> Vec<Evidence> {

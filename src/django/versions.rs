@@ -183,10 +183,15 @@ pub fn detect(target: &Target, project: &Project, requirements: &Requirements) -
     let mut versions = Versions { pinned: pins(requirements), ..Versions::default() };
     if let Some(python) = &target.python {
         match from_interpreter(python) {
-            Ok(env) => versions.environment = Some(env),
+            Ok(env) => {
+                versions.environment = Some(env);
+                return versions;
+            }
+            // Fall back to the virtualenv's folders, and say why.
             Err(problem) => versions.environment_problem = Some(problem),
         }
-    } else if let (Some(venv), Some(site)) = (&project.venv, &project.site_packages) {
+    }
+    if let (Some(venv), Some(site)) = (&project.venv, &project.site_packages) {
         let packages = from_site_packages(target, site);
         versions.environment =
             Some(Environment { description: venv.display().to_string(), packages });
@@ -370,5 +375,36 @@ mod tests {
     fn a_missing_interpreter_is_a_problem_not_a_panic() {
         let err = from_interpreter(Path::new("/nonexistent/python3")).expect_err("no python");
         assert!(err.starts_with("/nonexistent/python3: cannot run it"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_python_falls_back_to_the_virtualenv_and_says_why() {
+        let root = tempfile::tempdir().expect("tmp");
+        let site = root.path().join("srv/app/venv/lib/python3.11/site-packages");
+        fs::create_dir_all(site.join("django_axes-8.3.1.dist-info")).expect("mkdir");
+        fs::write(root.path().join("srv/app/requirements.txt"), "Django==5.2.19\n").expect("write");
+        let mut target = Target::at_root(root.path());
+        target.project = Some(PathBuf::from("/srv/app"));
+        target.python = Some(PathBuf::from("/nonexistent/python3"));
+        let project = crate::django::project::Project {
+            dir: PathBuf::from("/srv/app"),
+            module: "config.settings".into(),
+            module_source: "--settings".into(),
+            found_by: "--project".into(),
+            venv: Some(PathBuf::from("/srv/app/venv")),
+            site_packages: Some(site),
+        };
+        let requirements = crate::django::requirements::load(&target, &project.dir);
+        let versions = detect(&target, &project, &requirements);
+        assert!(
+            versions.environment_problem.as_deref().is_some_and(|p| p.contains("cannot run it"))
+        );
+        assert_eq!(
+            versions.installed("django-axes").flatten().map(|v| v.version.to_string()).as_deref(),
+            Some("8.3.1")
+        );
+        assert_eq!(versions.installed("django").map(|found| found.is_none()), Some(true));
+        let django = versions.django().expect("pinned");
+        assert_eq!(django.source.to_string(), "pinned at /srv/app/requirements.txt:1");
     }
 }

@@ -57,7 +57,7 @@ struct Case {
 }
 
 impl Case {
-    /// A project with SecurityMiddleware and the usual startproject middleware.
+    /// A project with `SecurityMiddleware` and the usual startproject middleware.
     fn new() -> Case {
         let project = Project {
             dir: PathBuf::from("/srv/app"),
@@ -242,6 +242,9 @@ fn cookie_items_apply_only_where_the_cookie_is_used() {
     let finding = case.check("django.csrf-cookie-secure");
     assert_eq!((finding.status, finding.applies), (Status::Pass, false));
 
+    case.set("SESSION_COOKIE_SECURE", PyValue::Bool(true));
+    assert!(!case.check("django.session-cookie-secure").applies, "does not apply even when set");
+
     let mut case = Case::new();
     case.set("CSRF_USE_SESSIONS", PyValue::Bool(true));
     assert!(!case.check("django.csrf-cookie-secure").applies);
@@ -280,6 +283,12 @@ fn allowed_hosts_must_name_hosts_without_a_bare_star() {
 #[test]
 fn axes_cooloff_types() {
     let mut case = Case::new();
+    assert!(
+        case.check("django.axes-failure-limit")
+            .summary
+            .starts_with("inert: axes is not in INSTALLED_APPS")
+    );
+    case.set("INSTALLED_APPS", list(&["django.contrib.auth", "axes"]));
     assert!(case.check("django.axes-cooloff").summary.contains("never ends"), "the default None");
     case.set("AXES_COOLOFF_TIME", PyValue::Int(1));
     assert_eq!(case.status("django.axes-cooloff"), Status::Pass);
@@ -307,7 +316,7 @@ fn axes_cooloff_types() {
     assert_eq!(case.status("django.axes-failure-limit"), Status::Pass, "axes's default 3");
 }
 
-/// Case C5: ModelBackend before the axes backend, and the axes backend alone.
+/// Case C5: `ModelBackend` before the axes backend, and the axes backend alone.
 #[test]
 fn axes_backend_first_and_followed_by_a_real_one() {
     let mut case = Case::new();
@@ -356,7 +365,12 @@ fn a_package_must_be_installed_and_pinned() {
     assert_eq!(finding.status, Status::Fail);
     assert_eq!(
         finding.summary,
-        "django-axes is not pinned in the requirements: the project has no requirements file"
+        "django-axes is not pinned in the requirements (the project has no requirements file); \
+         whether it is installed cannot be told"
+    );
+    assert_eq!(
+        finding.evidence[0],
+        Evidence::in_file("/srv/app", "no requirements*.txt or requirements/*.txt")
     );
 
     case.pinned("django-axes", "8.3.1");
@@ -472,7 +486,7 @@ fn at(line: u32, text: &str) -> Location {
     Location { file: "/etc/apache2/sites-enabled/app.conf".into(), line, text: text.into() }
 }
 
-/// Case B1: a TLS-terminating proxy without SECURE_PROXY_SSL_HEADER.
+/// Case B1: a TLS-terminating proxy without `SECURE_PROXY_SSL_HEADER`.
 #[test]
 fn proxy_header_depends_on_the_topology() {
     let mut case = Case::new();
@@ -510,7 +524,7 @@ fn proxy_header_depends_on_the_topology() {
     assert_eq!(case.status("django.proxy-ssl-header"), Status::Pass);
 }
 
-/// Case B4: Apache redirects HTTP, Django leaves SECURE_SSL_REDIRECT off.
+/// Case B4: Apache redirects HTTP, Django leaves `SECURE_SSL_REDIRECT` off.
 #[test]
 fn an_apache_redirect_satisfies_ssl_redirect() {
     let mut case = Case::new();
@@ -521,6 +535,20 @@ fn an_apache_redirect_satisfies_ssl_redirect() {
     let finding = case.check("django.ssl-redirect");
     assert_eq!(finding.status, Status::Pass);
     assert_eq!(finding.evidence[0].line, Some(3));
+}
+
+#[test]
+fn a_secret_in_an_evidence_line_is_redacted() {
+    let mut case = Case::new();
+    case.set_value("DEBUG", Value::Known(PyValue::Bool(true)), "DEBUG = True");
+    case.facts.analysis.settings.get_mut("DEBUG").expect("set").related.push(Location {
+        file: "/srv/app/.env".into(),
+        line: 1,
+        text: "SECRET_KEY=abcdefg".into(),
+    });
+    let finding = case.check("django.debug-off");
+    let shown = format!("{:?}", finding.evidence);
+    assert!(!shown.contains("abcdefg"), "{shown}");
 }
 
 #[test]

@@ -1,0 +1,2 @@
+DEBUG = True
+SECURE_SSL_REDIRECT = False
