@@ -617,7 +617,6 @@ fn rules_agree_with_django_on_its_own_values() {
 
 /// The whole static pipeline, through the binary: same verdicts as Django.
 #[test]
-#[ignore = "needs the static settings analyzer and the check command merged in; the lead switches it on"]
 fn static_verdicts_agree_with_django() {
     let mut problems = Vec::new();
     for variant in variants().iter().filter(|v| v.expect.is_static) {
@@ -635,7 +634,6 @@ fn static_verdicts_agree_with_django() {
 }
 
 #[test]
-#[ignore = "needs the static settings analyzer and the check command merged in; the lead switches it on"]
 fn values_that_cannot_be_known_statically_are_unknown_with_the_reason() {
     let mut problems = Vec::new();
     for variant in variants().iter().filter(|v| !v.expect.unknown.is_empty()) {
@@ -664,7 +662,6 @@ fn values_that_cannot_be_known_statically_are_unknown_with_the_reason() {
 }
 
 #[test]
-#[ignore = "needs the static settings analyzer and the check command merged in; the lead switches it on"]
 fn a_settings_file_that_is_not_python_is_an_input_error() {
     for variant in variants().iter().filter(|v| v.expect.bad_python.is_some()) {
         let root = stage(variant);

@@ -92,7 +92,6 @@ impl CheckReport<'_> {
     pub fn json(&self) -> String {
         #[derive(Serialize)]
         struct JsonFinding<'a> {
-            id: &'a str,
             section: &'a str,
             topic: &'a str,
             title: &'a str,
@@ -113,7 +112,6 @@ impl CheckReport<'_> {
             .flat_map(|(section, topics)| {
                 topics.into_iter().flat_map(move |(topic, items)| {
                     items.into_iter().map(move |(item, finding)| JsonFinding {
-                        id: &item.id,
                         section: &section.id,
                         topic: &topic.id,
                         title: &item.title,
