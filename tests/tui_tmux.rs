@@ -41,9 +41,14 @@ impl Tmux {
         cmd
     }
 
+    /// The pane with its scrollback, so that a summary longer than the pane
+    /// is read whole once the interface has left the alternate screen.
     fn screen(&self) -> String {
-        let out =
-            self.cmd().args(["capture-pane", "-p", "-t", "t"]).output().expect("capture-pane");
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-S", "-", "-t", "t"])
+            .output()
+            .expect("capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
