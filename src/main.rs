@@ -53,6 +53,9 @@ struct TargetArgs {
     /// The site's public URL.
     #[arg(long, global = true)]
     url: Option<String>,
+    /// Send the live probes for HOST:PORT to ADDR, as curl does (repeatable).
+    #[arg(long, global = true, value_name = "HOST:PORT:ADDR")]
+    resolve: Vec<portcullis::live::ResolveOverride>,
     /// A Python interpreter of this machine to evaluate the project with.
     #[arg(long, global = true, value_name = "PATH")]
     python: Option<PathBuf>,
@@ -349,6 +352,26 @@ fn check(
         Arc::clone(&ctx),
         ids,
     ));
+    if !options.offline {
+        let apache = ctx.layers.apache().ok();
+        match portcullis::live::stage::site_url(ctx.target.url.as_deref(), apache) {
+            Some(url) => {
+                let shown = portcullis::redact::printable(&url);
+                eprintln!("portcullis: probing {shown} on the wire (--offline skips this)");
+                let probed = runtime.block_on(portcullis::live::stage::verify(
+                    &checklist,
+                    &mut findings,
+                    &url,
+                    args.resolve.clone(),
+                ));
+                if let Err(why) = probed {
+                    let why = portcullis::redact::printable(&why);
+                    eprintln!("portcullis: the live probes did not run: {why}");
+                }
+            }
+            None => eprintln!("portcullis: no site URL is known (give --url): no live probes"),
+        }
+    }
 
     if let Some(state) = state.as_mut() {
         state

@@ -11,6 +11,7 @@ mod headers;
 mod judge;
 mod merge;
 mod net;
+pub mod stage;
 mod tls;
 
 use std::net::{IpAddr, SocketAddr};
