@@ -627,7 +627,7 @@ impl Interp<'_> {
                     joined.parse::<f64>().map(Val::Float).map_err(|_| {
                         raise(
                             ExcKind::Value,
-                            format!("could not convert string to float: '{joined}'"),
+                            "could not convert the string to float",
                             location.clone(),
                         )
                     })
@@ -778,9 +778,9 @@ impl Interp<'_> {
                 match text.to_lowercase().as_str() {
                     "y" | "yes" | "t" | "true" | "on" | "1" => Ok(Val::Bool(true)),
                     "n" | "no" | "f" | "false" | "off" | "0" => Ok(Val::Bool(false)),
-                    other => Err(raise(
+                    _ => Err(raise(
                         ExcKind::Value,
-                        format!("Invalid truth value: {other}"),
+                        "Invalid truth value",
                         location.clone(),
                     )),
                 }

@@ -14,6 +14,7 @@ use crate::django::value::Location;
 
 const MAX_EVAL_DEPTH: u32 = 120;
 const MAX_BUILT_LEN: usize = 1_000_000;
+const MAX_EVAL_STEPS: u64 = 5_000_000;
 
 /// The arguments of a call, with their nodes (to tell a literal default).
 #[derive(Default)]
@@ -64,6 +65,10 @@ impl Interp<'_> {
     pub fn eval(&mut self, f: &mut Frame, node: Node<'_>) -> Result<Val, Raise> {
         if self.eval_depth >= MAX_EVAL_DEPTH {
             return Ok(unknown("an expression nested too deeply for static analysis"));
+        }
+        self.eval_steps += 1;
+        if self.eval_steps > MAX_EVAL_STEPS {
+            return Ok(unknown("the settings compute more than static analysis is willing to"));
         }
         self.eval_depth += 1;
         let result = self.eval_node(f, node);
@@ -271,6 +276,8 @@ impl Interp<'_> {
             }
         }
         if let Some(binding) = f.ns.get(name) {
+            // Reading a name copies its value: charge the copy to the budget.
+            self.eval_steps = self.eval_steps.saturating_add(binding.val.weight());
             if !matches!(
                 binding.val,
                 Val::Module(_)
@@ -621,6 +628,10 @@ impl Interp<'_> {
             (_, Val::Opaque { source, .. }, _) | (_, _, Val::Opaque { source, .. }) => Ok(unknown(
                 format!("an operation on `{source}`, which static analysis does not model"),
             )),
+            ("+", Val::Str(a), Val::Str(b)) if a.len() + b.len() > MAX_BUILT_LEN => Ok(unknown("a string too long for static analysis")),
+            ("+", Val::List(a), Val::List(b)) | ("+", Val::Tuple(a), Val::Tuple(b)) if a.len() + b.len() > MAX_BUILT_LEN => {
+                Ok(unknown("a sequence too long for static analysis"))
+            }
             ("+", Val::Str(a), Val::Str(b)) => Ok(Val::Str(format!("{a}{b}"))),
             ("+", Val::List(a), Val::List(b)) => Ok(Val::List([a.clone(), b.clone()].concat())),
             ("+", Val::Tuple(a), Val::Tuple(b)) => Ok(Val::Tuple([a.clone(), b.clone()].concat())),
@@ -1165,7 +1176,7 @@ impl Interp<'_> {
                     _ => {
                         return Err(raise(
                             ExcKind::Value,
-                            format!("invalid literal for int() with base 10: '{s}'"),
+                            "invalid literal for int() with base 10",
                             location.clone(),
                         ));
                     }
@@ -1195,7 +1206,7 @@ impl Interp<'_> {
                     Err(_) => {
                         return Err(raise(
                             ExcKind::Value,
-                            format!("could not convert string to float: '{s}'"),
+                            "could not convert the string to float",
                             location.clone(),
                         ));
                     }
@@ -1756,10 +1767,9 @@ impl Interp<'_> {
                         }
                     }
                 }
-                let shown = super::val::to_py(&needle).map(|v| v.to_string()).unwrap_or_default();
                 Err(raise(
                     ExcKind::Value,
-                    format!("{shown} is not in {}", receiver.type_name()),
+                    format!("the value is not in the {}", receiver.type_name()),
                     location.clone(),
                 ))
             }

@@ -14,12 +14,13 @@ use super::source::{Source, line_of};
 use super::val::{Val, py_eq, to_py};
 use super::{AnalysisInput, Note, SettingsAnalysis, SettingsError, is_setting_name};
 use crate::django::dotenv::{self, Dialect};
-use crate::django::value::{Location, Setting, Value};
+use crate::django::value::{Location, PyValue, Setting, Value};
 use crate::redact::is_secret_name;
 
 const STATEMENT_BUDGET: u64 = 200_000;
 const MAX_IMPORT_DEPTH: usize = 24;
 const MAX_LOOP_ITERATIONS: usize = 1_000;
+const MAX_BLOCK_DEPTH: u32 = 60;
 
 /// How a literal string reaches a setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +156,8 @@ pub(crate) struct Interp<'a> {
     steps: u64,
     budget_noted: bool,
     pub eval_depth: u32,
+    pub eval_steps: u64,
+    block_depth: u32,
     /// Evidence gathered while evaluating the current statement.
     pub trace: Vec<Location>,
     pub stmt_notes: Vec<String>,
@@ -180,6 +183,8 @@ pub(crate) fn run(input: &AnalysisInput) -> Result<SettingsAnalysis, SettingsErr
         steps: 0,
         budget_noted: false,
         eval_depth: 0,
+        eval_steps: 0,
+        block_depth: 0,
         trace: Vec::new(),
         stmt_notes: Vec::new(),
         literal: None,
@@ -289,8 +294,16 @@ impl Interp<'_> {
             if let Some(literal) = &binding.literal {
                 literals.insert(name.clone(), literal.clone());
             }
+            let secret = is_secret_name(&name);
             let value = match to_py(&binding.val) {
+                Ok(PyValue::Opaque { type_name, .. }) if secret => {
+                    Value::Known(PyValue::Opaque { source: format!("<{type_name}, hidden>"), type_name })
+                }
                 Ok(v) => Value::Known(v),
+                // A reason quoting source text could quote the secret.
+                Err(reason) if secret && reason.contains(['"', '\'']) => {
+                    Value::Unknown("cannot be known statically (the details would show source text of a secret)".to_owned())
+                }
                 Err(reason) => Value::Unknown(reason),
             };
             let setting = Setting {
@@ -299,7 +312,7 @@ impl Interp<'_> {
                 assigned: binding.assigned,
                 related: binding.related,
                 notes: binding.notes,
-                secret: is_secret_name(&name),
+                secret,
             };
             settings.insert(name, setting);
         }
@@ -506,12 +519,23 @@ impl Interp<'_> {
     // ---- statements ----
 
     pub fn exec_block(&mut self, f: &mut Frame, node: Node<'_>) -> Result<(), Raise> {
+        if self.block_depth >= MAX_BLOCK_DEPTH {
+            let reason = format!("assigned in blocks nested too deeply for static analysis, at {}:{}", f.src.file_name(), line_of(node));
+            self.forget_assigned(f, node, &reason);
+            return Ok(());
+        }
+        self.block_depth += 1;
         let mut cursor = node.walk();
         let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        let mut result = Ok(());
         for child in children {
-            self.exec_stmt(f, child)?;
+            result = self.exec_stmt(f, child);
+            if result.is_err() {
+                break;
+            }
         }
-        Ok(())
+        self.block_depth -= 1;
+        result
     }
 
     fn exec_stmt(&mut self, f: &mut Frame, node: Node<'_>) -> Result<(), Raise> {
@@ -652,6 +676,15 @@ impl Interp<'_> {
         }
         related.retain(|loc| *loc != location);
         related.dedup();
+        if is_secret_name(name) {
+            // The .env line that feeds a secret shows no value, whatever the
+            // variable is called there.
+            for loc in &mut related {
+                if !loc.file.ends_with(".py") {
+                    loc.text = super::source::hide_value(&loc.text);
+                }
+            }
+        }
         for note in self.stmt_notes.iter().chain(self.conditions.iter()) {
             if !notes.contains(note) {
                 notes.push(note.clone());
@@ -1149,7 +1182,9 @@ impl Interp<'_> {
         let base_decouple = self.decouple.clone();
         let mut finished: Vec<(Namespace, Environment)> = Vec::new();
         let mut raised: Vec<Raise> = Vec::new();
+        let copy_cost: u64 = base_ns.values().map(|b| b.val.weight()).sum();
         for (body, label) in candidates {
+            self.eval_steps = self.eval_steps.saturating_add(copy_cost);
             f.ns.clone_from(&base_ns);
             self.env.clone_from(&base_env);
             self.decouple.clone_from(&base_decouple);
@@ -1551,19 +1586,33 @@ fn collect_exception_names(src: &Source, node: Node<'_>, out: &mut Vec<String>) 
 }
 
 fn contains_kind(node: Node<'_>, kinds: &[&str]) -> bool {
-    if kinds.contains(&node.kind()) {
-        return true;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if kinds.contains(&node.kind()) {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(
+            node.named_children(&mut cursor)
+                .filter(|c| !matches!(c.kind(), "function_definition" | "class_definition")),
+        );
     }
-    let mut cursor = node.walk();
-
-    node.named_children(&mut cursor).any(|c| {
-        !matches!(c.kind(), "function_definition" | "class_definition") && contains_kind(c, kinds)
-    })
+    false
 }
 
 /// Names a statement may bind or change: assignment targets, `+=` targets,
 /// receivers of list/dict methods, loop variables.
 fn collect_assigned(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        collect_assigned_at(src, node, out, &mut stack);
+    }
+    out.sort();
+    out.dedup();
+}
+
+/// One node of [`collect_assigned`]'s walk; pushes the children to visit.
+fn collect_assigned_at<'t>(src: &Source, node: Node<'t>, out: &mut Vec<String>, stack: &mut Vec<Node<'t>>) {
     let root_name = |n: Node<'_>| {
         let mut root = n;
         while matches!(root.kind(), "subscript" | "attribute") {
@@ -1610,12 +1659,7 @@ fn collect_assigned(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
         _ => {}
     }
     let mut cursor = node.walk();
-    let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-    for child in children {
-        collect_assigned(src, child, out);
-    }
-    out.sort();
-    out.dedup();
+    stack.extend(node.named_children(&mut cursor));
 }
 
 fn collect_targets(src: &Source, node: Node<'_>, out: &mut Vec<String>) {

@@ -615,3 +615,43 @@ fn deep_nesting_does_not_overflow() {
     let p = project(&[("/srv/app/config/settings.py", deep.as_str())]);
     let _ = p.try_analyze("config.settings", None);
 }
+
+#[test]
+fn a_secret_read_from_a_plainly_named_variable_is_redacted() {
+    let p = project(&[
+        ("/srv/app/config/settings.py", "import os\nfrom dotenv import load_dotenv\nload_dotenv('/srv/app/.env')\nSECRET_KEY = os.environ['DJANGO_KEY']\n"),
+        ("/srv/app/.env", "DJANGO_KEY=hunter2hunter2\n"),
+    ]);
+    let a = p.analyze("config.settings");
+    let key = a.setting("SECRET_KEY");
+    assert_eq!(key.related.len(), 1);
+    assert_eq!(key.related[0].text, "DJANGO_KEY= «redacted»");
+}
+
+#[test]
+fn nested_loops_stay_within_the_budget() {
+    let started = std::time::Instant::now();
+    let a = settings("X = []\nfor i in range(1000):\n    for j in range(1000):\n        X.append(j)\nDEBUG = False\n");
+    assert!(started.elapsed().as_secs() < 20);
+    let _ = a.setting("X");
+}
+
+#[test]
+fn deeply_nested_blocks_end() {
+    let mut text = String::new();
+    for depth in 0..100 {
+        text.push_str(&"    ".repeat(depth));
+        text.push_str("if True:\n");
+    }
+    text.push_str(&"    ".repeat(100));
+    text.push_str("DEBUG = True\n");
+    let a = settings(&text);
+    assert!(unknown_reason(&a, "DEBUG").contains("nested too deeply"));
+}
+
+#[test]
+fn thousands_of_parentheses_do_not_overflow() {
+    let deep = format!("X = {}1{}\nDEBUG = False\n", "(".repeat(3000), ")".repeat(3000));
+    let p = project(&[("/srv/app/config/settings.py", deep.as_str())]);
+    let _ = p.try_analyze("config.settings", None);
+}
