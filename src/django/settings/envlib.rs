@@ -778,11 +778,7 @@ impl Interp<'_> {
                 match text.to_lowercase().as_str() {
                     "y" | "yes" | "t" | "true" | "on" | "1" => Ok(Val::Bool(true)),
                     "n" | "no" | "f" | "false" | "off" | "0" => Ok(Val::Bool(false)),
-                    _ => Err(raise(
-                        ExcKind::Value,
-                        "Invalid truth value",
-                        location.clone(),
-                    )),
+                    _ => Err(raise(ExcKind::Value, "Invalid truth value", location.clone())),
                 }
             }
             Some(cast) => self.call_cast(cast, value, location),

@@ -83,7 +83,16 @@ impl Interp<'_> {
     fn eval_node(&mut self, f: &mut Frame, node: Node<'_>) -> Result<Val, Raise> {
         let text = f.src.node_text(node);
         match node.kind() {
-            "identifier" => Ok(self.lookup(f, text)),
+            "identifier" => {
+                if !f.opaque_names && !is_defined(f, text) {
+                    return Err(raise(
+                        ExcKind::Name,
+                        format!("name '{text}' is not defined"),
+                        Self::here(f, node),
+                    ));
+                }
+                Ok(self.lookup(f, text))
+            }
             "integer" => Ok(parse_int(text)
                 .map_or_else(|| unknown(format!("the number {text} is out of range")), Val::Int)),
             "float" => Ok(if text.ends_with(['j', 'J']) {
@@ -307,10 +316,76 @@ impl Interp<'_> {
             "__package__" => return Val::Str(f.package.clone()),
             _ => {}
         }
+        if is_other_builtin(name) {
+            return Val::opaque("builtin", name);
+        }
         builtin(name).unwrap_or_else(|| {
             unknown(format!("`{name}` is not defined where static analysis can see it"))
         })
     }
+}
+
+/// True when `name` resolves at module level: a local of a comprehension, a
+/// binding of the module, a module dunder, or a builtin.
+fn is_defined(f: &Frame, name: &str) -> bool {
+    f.locals.iter().any(|scope| scope.contains_key(name))
+        || f.ns.contains_key(name)
+        || (name.starts_with("__") && name.ends_with("__"))
+        || builtin(name).is_some()
+        || is_other_builtin(name)
+}
+
+/// Builtins the interpreter does not model but that exist.
+fn is_other_builtin(name: &str) -> bool {
+    const OTHERS: &[&str] = &[
+        "object",
+        "type",
+        "id",
+        "hash",
+        "iter",
+        "next",
+        "callable",
+        "chr",
+        "ord",
+        "hex",
+        "oct",
+        "bin",
+        "pow",
+        "divmod",
+        "format",
+        "input",
+        "issubclass",
+        "super",
+        "property",
+        "staticmethod",
+        "classmethod",
+        "setattr",
+        "delattr",
+        "memoryview",
+        "bytearray",
+        "bytes",
+        "complex",
+        "slice",
+        "compile",
+        "dir",
+        "help",
+        "breakpoint",
+        "ascii",
+        "license",
+        "copyright",
+        "credits",
+        "exit",
+        "quit",
+        "NotImplemented",
+        "Ellipsis",
+        "aiter",
+        "anext",
+    ];
+    OTHERS.contains(&name)
+        || name.ends_with("Error")
+        || name.ends_with("Exception")
+        || name.ends_with("Warning")
+        || matches!(name, "KeyboardInterrupt" | "StopIteration" | "SystemExit" | "GeneratorExit")
 }
 
 /// Python's builtin functions the interpreter knows by name.
@@ -604,12 +679,7 @@ impl Interp<'_> {
     }
 
     /// A binary operator, with Python's rules for mixing types.
-    pub fn binary(
-        op: &str,
-        l: &Val,
-        r: &Val,
-        location: &Location,
-    ) -> Result<Val, Raise> {
+    pub fn binary(op: &str, l: &Val, r: &Val, location: &Location) -> Result<Val, Raise> {
         if let Val::Unknown(reason) = l {
             return Ok(Val::Unknown(reason.clone()));
         }
@@ -628,8 +698,12 @@ impl Interp<'_> {
             (_, Val::Opaque { source, .. }, _) | (_, _, Val::Opaque { source, .. }) => Ok(unknown(
                 format!("an operation on `{source}`, which static analysis does not model"),
             )),
-            ("+", Val::Str(a), Val::Str(b)) if a.len() + b.len() > MAX_BUILT_LEN => Ok(unknown("a string too long for static analysis")),
-            ("+", Val::List(a), Val::List(b)) | ("+", Val::Tuple(a), Val::Tuple(b)) if a.len() + b.len() > MAX_BUILT_LEN => {
+            ("+", Val::Str(a), Val::Str(b)) if a.len() + b.len() > MAX_BUILT_LEN => {
+                Ok(unknown("a string too long for static analysis"))
+            }
+            ("+", Val::List(a), Val::List(b)) | ("+", Val::Tuple(a), Val::Tuple(b))
+                if a.len() + b.len() > MAX_BUILT_LEN =>
+            {
                 Ok(unknown("a sequence too long for static analysis"))
             }
             ("+", Val::Str(a), Val::Str(b)) => Ok(Val::Str(format!("{a}{b}"))),
@@ -1241,6 +1315,10 @@ impl Interp<'_> {
         );
         if passes_unknown && let Some(reason) = args.first_unknown() {
             return Ok(Val::Unknown(reason));
+        }
+        if matches!(name, "globals" | "locals" | "vars" | "exec" | "eval") {
+            f.opaque_names = true;
+            return Ok(unknown(format!("`{name}()`, which static analysis does not follow")));
         }
         match name {
             "len" => Ok(match &first {

@@ -51,6 +51,10 @@ pub(crate) struct Frame {
     pub package: String,
     /// Comprehension variables, innermost last.
     pub locals: Vec<HashMap<String, Val>>,
+    /// Set once names may come from somewhere static analysis cannot list
+    /// (a star import of an unmodelled module, `globals()`): an unknown name
+    /// is then unknown rather than a `NameError`.
+    pub opaque_names: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,14 +300,16 @@ impl Interp<'_> {
             }
             let secret = is_secret_name(&name);
             let value = match to_py(&binding.val) {
-                Ok(PyValue::Opaque { type_name, .. }) if secret => {
-                    Value::Known(PyValue::Opaque { source: format!("<{type_name}, hidden>"), type_name })
-                }
+                Ok(PyValue::Opaque { type_name, .. }) if secret => Value::Known(PyValue::Opaque {
+                    source: format!("<{type_name}, hidden>"),
+                    type_name,
+                }),
                 Ok(v) => Value::Known(v),
                 // A reason quoting source text could quote the secret.
-                Err(reason) if secret && reason.contains(['"', '\'']) => {
-                    Value::Unknown("cannot be known statically (the details would show source text of a secret)".to_owned())
-                }
+                Err(reason) if secret && reason.contains(['"', '\'']) => Value::Unknown(
+                    "cannot be known statically (the details would show source text of a secret)"
+                        .to_owned(),
+                ),
                 Err(reason) => Value::Unknown(reason),
             };
             let setting = Setting {
@@ -433,6 +439,7 @@ impl Interp<'_> {
             dotted: dotted.to_owned(),
             package,
             locals: Vec::new(),
+            opaque_names: false,
         };
         let root = source.tree.root_node();
         let result = self.exec_block(&mut frame, root);
@@ -520,7 +527,11 @@ impl Interp<'_> {
 
     pub fn exec_block(&mut self, f: &mut Frame, node: Node<'_>) -> Result<(), Raise> {
         if self.block_depth >= MAX_BLOCK_DEPTH {
-            let reason = format!("assigned in blocks nested too deeply for static analysis, at {}:{}", f.src.file_name(), line_of(node));
+            let reason = format!(
+                "assigned in blocks nested too deeply for static analysis, at {}:{}",
+                f.src.file_name(),
+                line_of(node)
+            );
             self.forget_assigned(f, node, &reason);
             return Ok(());
         }
@@ -574,10 +585,13 @@ impl Interp<'_> {
                 }
                 Ok(())
             }
-            "with_statement" => match node.child_by_field_name("body") {
-                Some(body) => self.exec_block(f, body),
-                None => Ok(()),
-            },
+            "with_statement" => {
+                self.bind_with_targets(f, node);
+                match node.child_by_field_name("body") {
+                    Some(body) => self.exec_block(f, body),
+                    None => Ok(()),
+                }
+            }
             "for_statement" => self.exec_for(f, node),
             "delete_statement" => {
                 let mut cursor = node.walk();
@@ -607,6 +621,30 @@ impl Interp<'_> {
                 self.forget_assigned(f, node, &reason);
                 Ok(())
             }
+        }
+    }
+
+    /// `with open(p) as fh:` binds `fh` to something not modelled.
+    fn bind_with_targets(&mut self, f: &mut Frame, node: Node<'_>) {
+        let location = f.src.location(node);
+        let mut stack: Vec<Node<'_>> = Vec::new();
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor).filter(|c| c.kind() != "block"));
+        while let Some(n) = stack.pop() {
+            if n.kind() == "as_pattern_target" {
+                let mut names = Vec::new();
+                collect_targets(&f.src, n, &mut names);
+                for name in names {
+                    let reason = format!(
+                        "bound by a `with` statement at {}:{}",
+                        location.file, location.line
+                    );
+                    self.bind(f, &name, Val::Unknown(reason), location.clone(), false);
+                }
+                continue;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
         }
     }
 
@@ -680,7 +718,7 @@ impl Interp<'_> {
             // The .env line that feeds a secret shows no value, whatever the
             // variable is called there.
             for loc in &mut related {
-                if !loc.file.ends_with(".py") {
+                if Path::new(&loc.file).extension().is_none_or(|e| e != "py") {
                     loc.text = super::source::hide_value(&loc.text);
                 }
             }
@@ -1505,7 +1543,11 @@ impl Interp<'_> {
 
     fn star_import(&mut self, f: &mut Frame, dotted: &str, is_project: bool, location: &Location) {
         if !is_project {
-            for (name, val) in super::eval::star_names(dotted) {
+            let names = super::eval::star_names(dotted);
+            if names.is_empty() {
+                f.opaque_names = true;
+            }
+            for (name, val) in names {
                 self.bind(f, &name, val, location.clone(), false);
             }
             return;
@@ -1612,7 +1654,12 @@ fn collect_assigned(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
 }
 
 /// One node of [`collect_assigned`]'s walk; pushes the children to visit.
-fn collect_assigned_at<'t>(src: &Source, node: Node<'t>, out: &mut Vec<String>, stack: &mut Vec<Node<'t>>) {
+fn collect_assigned_at<'t>(
+    src: &Source,
+    node: Node<'t>,
+    out: &mut Vec<String>,
+    stack: &mut Vec<Node<'t>>,
+) {
     let root_name = |n: Node<'_>| {
         let mut root = n;
         while matches!(root.kind(), "subscript" | "attribute") {

@@ -85,9 +85,8 @@ impl Source {
     /// String literals are masked when the text names a secret.
     pub fn snippet(&self, node: Node<'_>) -> String {
         let mut text = self.node_text(node).split_whitespace().collect::<Vec<_>>().join(" ");
-        let names_secret = text
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(is_secret_name);
+        let names_secret =
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(is_secret_name);
         if names_secret {
             text = mask_strings(&text);
         }
