@@ -149,6 +149,12 @@ fn case_a4_production_branch_of_tuple_middleware() {
     assert_eq!(m.items().map(<[PyValue]>::len), Some(4));
     assert!(matches!(m, PyValue::List(_)));
     assert!(m.contains_str("myproject.middleware.AuditMiddleware"));
+    assert!(
+        a.notes()
+            .iter()
+            .any(|n| n.message.contains("TypeError") && n.message.contains("would raise"))
+    );
+    assert!(a.import_failure().is_none());
 }
 
 #[test]

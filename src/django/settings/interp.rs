@@ -142,6 +142,7 @@ fn is_caught_by(raise: &Raise, handler: &str) -> bool {
     }
 }
 
+#[derive(Clone)]
 enum ModuleState {
     Running,
     Done(Namespace),
@@ -168,6 +169,8 @@ pub(crate) struct Interp<'a> {
     pub literal: Option<LiteralKind>,
     conditions: Vec<String>,
     pub try_depth: u32,
+    /// Set during a dry run of a branch that does not run.
+    speculating: bool,
     /// A file that cannot be analysed at all (syntax error): the analysis fails.
     pub fatal: Option<SettingsError>,
 }
@@ -194,6 +197,7 @@ pub(crate) fn run(input: &AnalysisInput) -> Result<SettingsAnalysis, SettingsErr
         literal: None,
         conditions: Vec::new(),
         try_depth: 0,
+        speculating: false,
         fatal: None,
     };
 
@@ -1157,7 +1161,20 @@ impl Interp<'_> {
         let mut candidates: Vec<(Option<Node<'_>>, String)> = Vec::new();
         let mut first_unknown: Option<String> = None;
         let mut skipped_caveats = String::new();
+        // Branches that will not run, for the dry run below.
+        let mut skipped: Vec<(Node<'_>, String)> = Vec::new();
+        let mut decided = false;
         for (condition, body) in clauses {
+            if decided {
+                if let Some(body) = body {
+                    let what = condition.map_or_else(
+                        || "its `else:`".to_owned(),
+                        |c| format!("`elif {}:`", f.src.snippet(c)),
+                    );
+                    skipped.push((body, format!("{what}, which does not run")));
+                }
+                continue;
+            }
             let Some(condition) = condition else {
                 let label = if candidates.is_empty() && first_unknown.is_none() {
                     format!(
@@ -1167,7 +1184,8 @@ impl Interp<'_> {
                     format!("under the `else:` of {header}")
                 };
                 candidates.push((body, label));
-                break;
+                decided = true;
+                continue;
             };
             self.trace.clear();
             self.stmt_notes.clear();
@@ -1177,13 +1195,18 @@ impl Interp<'_> {
             let cond_text = f.src.snippet(condition);
             let at = format!("{}:{}", f.src.file_name(), line_of(condition));
             match value.truthy() {
-                Some(false) => skipped_caveats.push_str(&caveat),
+                Some(false) => {
+                    skipped_caveats.push_str(&caveat);
+                    if let Some(body) = body {
+                        skipped.push((body, format!("`if {cond_text}:` at {at}, which is false")));
+                    }
+                }
                 Some(true) => {
                     candidates.push((
                         body,
                         format!("under `if {cond_text}:` at {at}, which holds{caveat}"),
                     ));
-                    break;
+                    decided = true;
                 }
                 None => {
                     let why = value.unknown_reason().map(|r| format!(" ({r})")).unwrap_or_default();
@@ -1191,6 +1214,10 @@ impl Interp<'_> {
                     candidates.push((body, format!("under `if {cond_text}:` at {at}, which cannot be decided statically{why}")));
                 }
             }
+        }
+
+        for (body, what) in skipped {
+            self.dry_run(f, body, &what);
         }
 
         if candidates.len() == 1 {
@@ -1203,6 +1230,48 @@ impl Interp<'_> {
         }
         let undecided = first_unknown.unwrap_or(header);
         self.run_branches(f, node, candidates, &undecided)
+    }
+
+    /// Runs a branch that does not run, on a copy of every state, only to
+    /// say when it would raise (case A4: a `tuple += list` under a false
+    /// `if DEBUG:` is harmless today and breaks the day DEBUG is switched on).
+    fn dry_run(&mut self, f: &mut Frame, body: Node<'_>, what: &str) {
+        if self.speculating {
+            return;
+        }
+        let saved_ns = f.ns.clone();
+        let saved_opaque = f.opaque_names;
+        let saved = (
+            self.env.clone(),
+            self.decouple.clone(),
+            self.files.clone(),
+            self.dotenv_files.clone(),
+            self.notes.clone(),
+            self.modules.clone(),
+            self.sys_path.clone(),
+            self.fatal.clone(),
+        );
+        self.speculating = true;
+        let result = self.exec_block(f, body);
+        self.speculating = false;
+        f.ns = saved_ns;
+        f.opaque_names = saved_opaque;
+        (
+            self.env,
+            self.decouple,
+            self.files,
+            self.dotenv_files,
+            self.notes,
+            self.modules,
+            self.sys_path,
+            self.fatal,
+        ) = saved;
+        if let Err(raise) = result {
+            self.note(
+                Some(raise.location.clone()),
+                format!("the branch under {what} would raise {} if it ran: the settings would then fail to import", raise.describe()),
+            );
+        }
     }
 
     /// Runs each possible branch on its own copy of the state and merges:

@@ -286,6 +286,10 @@ fn case_a4_middleware_grown_in_debug_branches() {
         Some(2)
     );
     assert!(a.import_failure().is_none());
+    let note =
+        a.notes().iter().find(|n| n.message.contains("TypeError")).expect("the dev branch noted");
+    assert!(note.message.contains("if DEBUG:"), "{}", note.message);
+    assert_eq!(note.location.as_ref().map(|l| l.line), Some(8));
 }
 
 #[test]
