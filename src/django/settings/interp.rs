@@ -1111,10 +1111,45 @@ impl Interp<'_> {
                     self.delete_target(f, part);
                 }
             }
+            "subscript" => {
+                // `del X[k]`: the container without the item; a deeper or
+                // unknown place makes the root unknown.
+                let location = f.src.location(target);
+                let (Some(holder), Some(key)) =
+                    (target.child_by_field_name("value"), target.child_by_field_name("subscript"))
+                else {
+                    return;
+                };
+                let removed = match (self.eval(f, holder), self.eval(f, key)) {
+                    (Ok(Val::List(mut items)), Ok(Val::Int(i))) => {
+                        let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                        let at = if i < 0 { i + len } else { i };
+                        usize::try_from(at).ok().filter(|a| *a < items.len()).map(|a| {
+                            items.remove(a);
+                            Val::List(items)
+                        })
+                    }
+                    (Ok(Val::Dict(mut entries)), Ok(key)) => {
+                        let before = entries.len();
+                        entries.retain(|(k, _)| py_eq(k, &key) != Some(true));
+                        (entries.len() < before).then_some(Val::Dict(entries))
+                    }
+                    _ => None,
+                };
+                let reason =
+                    format!("changed by a `del` at {}:{}", f.src.file_name(), line_of(target));
+                let value = removed.unwrap_or(Val::Unknown(reason));
+                let _ = self.store(f, holder, value, &location, true);
+            }
             _ => {
                 let reason =
                     format!("changed by a `del` at {}:{}", f.src.file_name(), line_of(target));
-                self.forget_assigned(f, target, &reason);
+                let mut names = Vec::new();
+                collect_targets(&f.src, target, &mut names);
+                let location = f.src.location(target);
+                for name in names {
+                    self.bind(f, &name, Val::Unknown(reason.clone()), location.clone(), true);
+                }
             }
         }
     }
@@ -1239,6 +1274,8 @@ impl Interp<'_> {
         if self.speculating {
             return;
         }
+        let copy_cost: u64 = f.ns.values().map(|b| b.val.weight()).sum();
+        self.eval_steps = self.eval_steps.saturating_add(copy_cost);
         let saved_ns = f.ns.clone();
         let saved_opaque = f.opaque_names;
         let saved = (

@@ -703,3 +703,24 @@ fn an_undefined_name_is_a_name_error_unless_names_are_opaque() {
     assert!(c.import_failure().is_none());
     assert!(matches!(c.setting("SECRET_KEY").value, Value::Unknown(_)));
 }
+
+#[test]
+fn del_removes_items() {
+    let a = settings("M = ['a', 'b', 'c']\ndel M[0]\nD = {'x': 1, 'y': 2}\ndel D['x']\n");
+    assert_eq!(known(&a, "M"), PyValue::List(strs(&["b", "c"])));
+    assert_eq!(known(&a, "D"), PyValue::Dict(vec![(s("y"), PyValue::Int(2))]));
+}
+
+#[test]
+fn nested_items_change_in_place() {
+    let a = settings(
+        "TEMPLATES = [{'OPTIONS': {'context_processors': ['a']}}]\nTEMPLATES[0]['OPTIONS']['context_processors'].append('b')\n",
+    );
+    let t = known(&a, "TEMPLATES");
+    let cps = t
+        .items()
+        .and_then(|i| i[0].get("OPTIONS"))
+        .and_then(|o| o.get("context_processors"))
+        .cloned();
+    assert_eq!(cps, Some(PyValue::List(strs(&["a", "b"]))));
+}
