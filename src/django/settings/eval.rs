@@ -2305,6 +2305,8 @@ impl Interp<'_> {
         match (module.as_str(), name) {
             ("os", "environ") => Val::Module("os.environ".to_owned()),
             ("os", "path") => Val::Module("os.path".to_owned()),
+            ("os" | "os.path", "sep") => Val::str("/"),
+            ("typing", "TYPE_CHECKING") => Val::Bool(false),
             ("os", "getenv" | "getcwd")
             | ("os.path" | "secrets", _)
             | ("decouple", "AutoConfig" | "Config" | "RepositoryEnv" | "RepositoryIni" | "Csv")

@@ -1206,7 +1206,7 @@ impl Interp<'_> {
                         || "its `else:`".to_owned(),
                         |c| format!("`elif {}:`", f.src.snippet(c)),
                     );
-                    skipped.push((body, format!("{what}, which does not run")));
+                    skipped.push((body, format!("{what} (it does not run)")));
                 }
                 continue;
             }
@@ -1233,7 +1233,7 @@ impl Interp<'_> {
                 Some(false) => {
                     skipped_caveats.push_str(&caveat);
                     if let Some(body) = body {
-                        skipped.push((body, format!("`if {cond_text}:` at {at}, which is false")));
+                        skipped.push((body, format!("`if {cond_text}:` at {at} (false, so it does not run)")));
                     }
                 }
                 Some(true) => {
