@@ -201,6 +201,12 @@ fn a_loaded_dotenv_supplies_the_values() {
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(false));
     assert_eq!(known(&a, "ALLOWED_HOSTS"), list(&["example.com", "www.example.com"]));
     assert_eq!(known(&a, "SECURE_HSTS_SECONDS"), PyValue::Int(31_536_000));
+    let hsts = a.setting("SECURE_HSTS_SECONDS");
+    assert!(
+        hsts.notes.iter().any(|n| n == "read from DJANGO_HSTS_SECONDS in /srv/app/.env:5"),
+        "{:?}",
+        hsts.notes
+    );
     assert_eq!(known(&a, "SESSION_COOKIE_SECURE"), PyValue::Bool(true));
     assert_eq!(known(&a, "CSRF_COOKIE_SECURE"), PyValue::Bool(true));
     assert_eq!(known(&a, "SECRET_KEY").as_str().map(str::len), Some(52));

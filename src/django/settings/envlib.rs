@@ -112,10 +112,14 @@ impl Interp<'_> {
     /// Looks a variable up, adding the line that set it to the evidence.
     pub fn env_lookup(&mut self, name: &str) -> Lookup {
         if let Some(var) = self.env.vars.get(name) {
-            if let Some(origin) = &var.origin
-                && !self.trace.contains(origin)
-            {
-                self.trace.push(origin.clone());
+            if let Some(origin) = &var.origin {
+                if !self.trace.contains(origin) {
+                    self.trace.push(origin.clone());
+                }
+                let note = format!("read from {name} in {}:{}", origin.file, origin.line);
+                if var.value.is_some() && !self.stmt_notes.contains(&note) {
+                    self.stmt_notes.push(note);
+                }
             }
             return match &var.value {
                 Some(value) => Lookup::Set(value.clone()),

@@ -1233,7 +1233,10 @@ impl Interp<'_> {
                 Some(false) => {
                     skipped_caveats.push_str(&caveat);
                     if let Some(body) = body {
-                        skipped.push((body, format!("`if {cond_text}:` at {at} (false, so it does not run)")));
+                        skipped.push((
+                            body,
+                            format!("`if {cond_text}:` at {at} (false, so it does not run)"),
+                        ));
                     }
                 }
                 Some(true) => {
