@@ -149,6 +149,12 @@ fn case_a4_production_branch_of_tuple_middleware() {
     assert_eq!(m.items().map(<[PyValue]>::len), Some(4));
     assert!(matches!(m, PyValue::List(_)));
     assert!(m.contains_str("myproject.middleware.AuditMiddleware"));
+    assert!(
+        a.notes()
+            .iter()
+            .any(|n| n.message.contains("TypeError") && n.message.contains("would raise"))
+    );
+    assert!(a.import_failure().is_none());
 }
 
 #[test]
@@ -195,6 +201,12 @@ fn a_loaded_dotenv_supplies_the_values() {
     assert_eq!(known(&a, "DEBUG"), PyValue::Bool(false));
     assert_eq!(known(&a, "ALLOWED_HOSTS"), list(&["example.com", "www.example.com"]));
     assert_eq!(known(&a, "SECURE_HSTS_SECONDS"), PyValue::Int(31_536_000));
+    let hsts = a.setting("SECURE_HSTS_SECONDS");
+    assert!(
+        hsts.notes.iter().any(|n| n == "read from DJANGO_HSTS_SECONDS in /srv/app/.env:5"),
+        "{:?}",
+        hsts.notes
+    );
     assert_eq!(known(&a, "SESSION_COOKIE_SECURE"), PyValue::Bool(true));
     assert_eq!(known(&a, "CSRF_COOKIE_SECURE"), PyValue::Bool(true));
     assert_eq!(known(&a, "SECRET_KEY").as_str().map(str::len), Some(52));

@@ -112,10 +112,14 @@ impl Interp<'_> {
     /// Looks a variable up, adding the line that set it to the evidence.
     pub fn env_lookup(&mut self, name: &str) -> Lookup {
         if let Some(var) = self.env.vars.get(name) {
-            if let Some(origin) = &var.origin
-                && !self.trace.contains(origin)
-            {
-                self.trace.push(origin.clone());
+            if let Some(origin) = &var.origin {
+                if !self.trace.contains(origin) {
+                    self.trace.push(origin.clone());
+                }
+                let note = format!("read from {name} in {}:{}", origin.file, origin.line);
+                if var.value.is_some() && !self.stmt_notes.contains(&note) {
+                    self.stmt_notes.push(note);
+                }
             }
             return match &var.value {
                 Some(value) => Lookup::Set(value.clone()),
@@ -627,7 +631,7 @@ impl Interp<'_> {
                     joined.parse::<f64>().map(Val::Float).map_err(|_| {
                         raise(
                             ExcKind::Value,
-                            format!("could not convert string to float: '{joined}'"),
+                            "could not convert the string to float",
                             location.clone(),
                         )
                     })
@@ -778,11 +782,7 @@ impl Interp<'_> {
                 match text.to_lowercase().as_str() {
                     "y" | "yes" | "t" | "true" | "on" | "1" => Ok(Val::Bool(true)),
                     "n" | "no" | "f" | "false" | "off" | "0" => Ok(Val::Bool(false)),
-                    other => Err(raise(
-                        ExcKind::Value,
-                        format!("Invalid truth value: {other}"),
-                        location.clone(),
-                    )),
+                    _ => Err(raise(ExcKind::Value, "Invalid truth value", location.clone())),
                 }
             }
             Some(cast) => self.call_cast(cast, value, location),

@@ -14,6 +14,7 @@ use crate::django::value::Location;
 
 const MAX_EVAL_DEPTH: u32 = 120;
 const MAX_BUILT_LEN: usize = 1_000_000;
+const MAX_EVAL_STEPS: u64 = 5_000_000;
 
 /// The arguments of a call, with their nodes (to tell a literal default).
 #[derive(Default)]
@@ -65,6 +66,10 @@ impl Interp<'_> {
         if self.eval_depth >= MAX_EVAL_DEPTH {
             return Ok(unknown("an expression nested too deeply for static analysis"));
         }
+        self.eval_steps += 1;
+        if self.eval_steps > MAX_EVAL_STEPS {
+            return Ok(unknown("the settings compute more than static analysis is willing to"));
+        }
         self.eval_depth += 1;
         let result = self.eval_node(f, node);
         self.eval_depth -= 1;
@@ -78,7 +83,16 @@ impl Interp<'_> {
     fn eval_node(&mut self, f: &mut Frame, node: Node<'_>) -> Result<Val, Raise> {
         let text = f.src.node_text(node);
         match node.kind() {
-            "identifier" => Ok(self.lookup(f, text)),
+            "identifier" => {
+                if !f.opaque_names && !is_defined(f, text) {
+                    return Err(raise(
+                        ExcKind::Name,
+                        format!("name '{text}' is not defined"),
+                        Self::here(f, node),
+                    ));
+                }
+                Ok(self.lookup(f, text))
+            }
             "integer" => Ok(parse_int(text)
                 .map_or_else(|| unknown(format!("the number {text} is out of range")), Val::Int)),
             "float" => Ok(if text.ends_with(['j', 'J']) {
@@ -271,6 +285,8 @@ impl Interp<'_> {
             }
         }
         if let Some(binding) = f.ns.get(name) {
+            // Reading a name copies its value: charge the copy to the budget.
+            self.eval_steps = self.eval_steps.saturating_add(binding.val.weight());
             if !matches!(
                 binding.val,
                 Val::Module(_)
@@ -300,10 +316,76 @@ impl Interp<'_> {
             "__package__" => return Val::Str(f.package.clone()),
             _ => {}
         }
+        if is_other_builtin(name) {
+            return Val::opaque("builtin", name);
+        }
         builtin(name).unwrap_or_else(|| {
             unknown(format!("`{name}` is not defined where static analysis can see it"))
         })
     }
+}
+
+/// True when `name` resolves at module level: a local of a comprehension, a
+/// binding of the module, a module dunder, or a builtin.
+fn is_defined(f: &Frame, name: &str) -> bool {
+    f.locals.iter().any(|scope| scope.contains_key(name))
+        || f.ns.contains_key(name)
+        || (name.starts_with("__") && name.ends_with("__"))
+        || builtin(name).is_some()
+        || is_other_builtin(name)
+}
+
+/// Builtins the interpreter does not model but that exist.
+fn is_other_builtin(name: &str) -> bool {
+    const OTHERS: &[&str] = &[
+        "object",
+        "type",
+        "id",
+        "hash",
+        "iter",
+        "next",
+        "callable",
+        "chr",
+        "ord",
+        "hex",
+        "oct",
+        "bin",
+        "pow",
+        "divmod",
+        "format",
+        "input",
+        "issubclass",
+        "super",
+        "property",
+        "staticmethod",
+        "classmethod",
+        "setattr",
+        "delattr",
+        "memoryview",
+        "bytearray",
+        "bytes",
+        "complex",
+        "slice",
+        "compile",
+        "dir",
+        "help",
+        "breakpoint",
+        "ascii",
+        "license",
+        "copyright",
+        "credits",
+        "exit",
+        "quit",
+        "NotImplemented",
+        "Ellipsis",
+        "aiter",
+        "anext",
+    ];
+    OTHERS.contains(&name)
+        || name.ends_with("Error")
+        || name.ends_with("Exception")
+        || name.ends_with("Warning")
+        || matches!(name, "KeyboardInterrupt" | "StopIteration" | "SystemExit" | "GeneratorExit")
 }
 
 /// Python's builtin functions the interpreter knows by name.
@@ -616,6 +698,14 @@ impl Interp<'_> {
             (_, Val::Opaque { source, .. }, _) | (_, _, Val::Opaque { source, .. }) => Ok(unknown(
                 format!("an operation on `{source}`, which static analysis does not model"),
             )),
+            ("+", Val::Str(a), Val::Str(b)) if a.len() + b.len() > MAX_BUILT_LEN => {
+                Ok(unknown("a string too long for static analysis"))
+            }
+            ("+", Val::List(a), Val::List(b)) | ("+", Val::Tuple(a), Val::Tuple(b))
+                if a.len() + b.len() > MAX_BUILT_LEN =>
+            {
+                Ok(unknown("a sequence too long for static analysis"))
+            }
             ("+", Val::Str(a), Val::Str(b)) => Ok(Val::Str(format!("{a}{b}"))),
             ("+", Val::List(a), Val::List(b)) => Ok(Val::List([a.clone(), b.clone()].concat())),
             ("+", Val::Tuple(a), Val::Tuple(b)) => Ok(Val::Tuple([a.clone(), b.clone()].concat())),
@@ -1160,7 +1250,7 @@ impl Interp<'_> {
                     _ => {
                         return Err(raise(
                             ExcKind::Value,
-                            format!("invalid literal for int() with base 10: '{s}'"),
+                            "invalid literal for int() with base 10",
                             location.clone(),
                         ));
                     }
@@ -1190,7 +1280,7 @@ impl Interp<'_> {
                     Err(_) => {
                         return Err(raise(
                             ExcKind::Value,
-                            format!("could not convert string to float: '{s}'"),
+                            "could not convert the string to float",
                             location.clone(),
                         ));
                     }
@@ -1225,6 +1315,10 @@ impl Interp<'_> {
         );
         if passes_unknown && let Some(reason) = args.first_unknown() {
             return Ok(Val::Unknown(reason));
+        }
+        if matches!(name, "globals" | "locals" | "vars" | "exec" | "eval") {
+            f.opaque_names = true;
+            return Ok(unknown(format!("`{name}()`, which static analysis does not follow")));
         }
         match name {
             "len" => Ok(match &first {
@@ -1751,10 +1845,9 @@ impl Interp<'_> {
                         }
                     }
                 }
-                let shown = super::val::to_py(&needle).map(|v| v.to_string()).unwrap_or_default();
                 Err(raise(
                     ExcKind::Value,
-                    format!("{shown} is not in {}", receiver.type_name()),
+                    format!("the value is not in the {}", receiver.type_name()),
                     location.clone(),
                 ))
             }
@@ -2212,6 +2305,8 @@ impl Interp<'_> {
         match (module.as_str(), name) {
             ("os", "environ") => Val::Module("os.environ".to_owned()),
             ("os", "path") => Val::Module("os.path".to_owned()),
+            ("os" | "os.path", "sep") => Val::str("/"),
+            ("typing", "TYPE_CHECKING") => Val::Bool(false),
             ("os", "getenv" | "getcwd")
             | ("os.path" | "secrets", _)
             | ("decouple", "AutoConfig" | "Config" | "RepositoryEnv" | "RepositoryIni" | "Csv")

@@ -14,12 +14,13 @@ use super::source::{Source, line_of};
 use super::val::{Val, py_eq, to_py};
 use super::{AnalysisInput, Note, SettingsAnalysis, SettingsError, is_setting_name};
 use crate::django::dotenv::{self, Dialect};
-use crate::django::value::{Location, Setting, Value};
+use crate::django::value::{Location, PyValue, Setting, Value};
 use crate::redact::is_secret_name;
 
 const STATEMENT_BUDGET: u64 = 200_000;
 const MAX_IMPORT_DEPTH: usize = 24;
 const MAX_LOOP_ITERATIONS: usize = 1_000;
+const MAX_BLOCK_DEPTH: u32 = 60;
 
 /// How a literal string reaches a setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,10 @@ pub(crate) struct Frame {
     pub package: String,
     /// Comprehension variables, innermost last.
     pub locals: Vec<HashMap<String, Val>>,
+    /// Set once names may come from somewhere static analysis cannot list
+    /// (a star import of an unmodelled module, `globals()`): an unknown name
+    /// is then unknown rather than a `NameError`.
+    pub opaque_names: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +142,7 @@ fn is_caught_by(raise: &Raise, handler: &str) -> bool {
     }
 }
 
+#[derive(Clone)]
 enum ModuleState {
     Running,
     Done(Namespace),
@@ -155,12 +161,16 @@ pub(crate) struct Interp<'a> {
     steps: u64,
     budget_noted: bool,
     pub eval_depth: u32,
+    pub eval_steps: u64,
+    block_depth: u32,
     /// Evidence gathered while evaluating the current statement.
     pub trace: Vec<Location>,
     pub stmt_notes: Vec<String>,
     pub literal: Option<LiteralKind>,
     conditions: Vec<String>,
     pub try_depth: u32,
+    /// Set during a dry run of a branch that does not run.
+    speculating: bool,
     /// A file that cannot be analysed at all (syntax error): the analysis fails.
     pub fatal: Option<SettingsError>,
 }
@@ -180,11 +190,14 @@ pub(crate) fn run(input: &AnalysisInput) -> Result<SettingsAnalysis, SettingsErr
         steps: 0,
         budget_noted: false,
         eval_depth: 0,
+        eval_steps: 0,
+        block_depth: 0,
         trace: Vec::new(),
         stmt_notes: Vec::new(),
         literal: None,
         conditions: Vec::new(),
         try_depth: 0,
+        speculating: false,
         fatal: None,
     };
 
@@ -289,8 +302,18 @@ impl Interp<'_> {
             if let Some(literal) = &binding.literal {
                 literals.insert(name.clone(), literal.clone());
             }
+            let secret = is_secret_name(&name);
             let value = match to_py(&binding.val) {
+                Ok(PyValue::Opaque { type_name, .. }) if secret => Value::Known(PyValue::Opaque {
+                    source: format!("<{type_name}, hidden>"),
+                    type_name,
+                }),
                 Ok(v) => Value::Known(v),
+                // A reason quoting source text could quote the secret.
+                Err(reason) if secret && reason.contains(['"', '\'']) => Value::Unknown(
+                    "cannot be known statically (the details would show source text of a secret)"
+                        .to_owned(),
+                ),
                 Err(reason) => Value::Unknown(reason),
             };
             let setting = Setting {
@@ -299,7 +322,7 @@ impl Interp<'_> {
                 assigned: binding.assigned,
                 related: binding.related,
                 notes: binding.notes,
-                secret: is_secret_name(&name),
+                secret,
             };
             settings.insert(name, setting);
         }
@@ -420,6 +443,7 @@ impl Interp<'_> {
             dotted: dotted.to_owned(),
             package,
             locals: Vec::new(),
+            opaque_names: false,
         };
         let root = source.tree.root_node();
         let result = self.exec_block(&mut frame, root);
@@ -506,12 +530,27 @@ impl Interp<'_> {
     // ---- statements ----
 
     pub fn exec_block(&mut self, f: &mut Frame, node: Node<'_>) -> Result<(), Raise> {
+        if self.block_depth >= MAX_BLOCK_DEPTH {
+            let reason = format!(
+                "assigned in blocks nested too deeply for static analysis, at {}:{}",
+                f.src.file_name(),
+                line_of(node)
+            );
+            self.forget_assigned(f, node, &reason);
+            return Ok(());
+        }
+        self.block_depth += 1;
         let mut cursor = node.walk();
         let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        let mut result = Ok(());
         for child in children {
-            self.exec_stmt(f, child)?;
+            result = self.exec_stmt(f, child);
+            if result.is_err() {
+                break;
+            }
         }
-        Ok(())
+        self.block_depth -= 1;
+        result
     }
 
     fn exec_stmt(&mut self, f: &mut Frame, node: Node<'_>) -> Result<(), Raise> {
@@ -550,10 +589,13 @@ impl Interp<'_> {
                 }
                 Ok(())
             }
-            "with_statement" => match node.child_by_field_name("body") {
-                Some(body) => self.exec_block(f, body),
-                None => Ok(()),
-            },
+            "with_statement" => {
+                self.bind_with_targets(f, node);
+                match node.child_by_field_name("body") {
+                    Some(body) => self.exec_block(f, body),
+                    None => Ok(()),
+                }
+            }
             "for_statement" => self.exec_for(f, node),
             "delete_statement" => {
                 let mut cursor = node.walk();
@@ -583,6 +625,30 @@ impl Interp<'_> {
                 self.forget_assigned(f, node, &reason);
                 Ok(())
             }
+        }
+    }
+
+    /// `with open(p) as fh:` binds `fh` to something not modelled.
+    fn bind_with_targets(&mut self, f: &mut Frame, node: Node<'_>) {
+        let location = f.src.location(node);
+        let mut stack: Vec<Node<'_>> = Vec::new();
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor).filter(|c| c.kind() != "block"));
+        while let Some(n) = stack.pop() {
+            if n.kind() == "as_pattern_target" {
+                let mut names = Vec::new();
+                collect_targets(&f.src, n, &mut names);
+                for name in names {
+                    let reason = format!(
+                        "bound by a `with` statement at {}:{}",
+                        location.file, location.line
+                    );
+                    self.bind(f, &name, Val::Unknown(reason), location.clone(), false);
+                }
+                continue;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
         }
     }
 
@@ -652,6 +718,15 @@ impl Interp<'_> {
         }
         related.retain(|loc| *loc != location);
         related.dedup();
+        if is_secret_name(name) {
+            // The .env line that feeds a secret shows no value, whatever the
+            // variable is called there.
+            for loc in &mut related {
+                if Path::new(&loc.file).extension().is_none_or(|e| e != "py") {
+                    loc.text = super::source::hide_value(&loc.text);
+                }
+            }
+        }
         for note in self.stmt_notes.iter().chain(self.conditions.iter()) {
             if !notes.contains(note) {
                 notes.push(note.clone());
@@ -1036,10 +1111,45 @@ impl Interp<'_> {
                     self.delete_target(f, part);
                 }
             }
+            "subscript" => {
+                // `del X[k]`: the container without the item; a deeper or
+                // unknown place makes the root unknown.
+                let location = f.src.location(target);
+                let (Some(holder), Some(key)) =
+                    (target.child_by_field_name("value"), target.child_by_field_name("subscript"))
+                else {
+                    return;
+                };
+                let removed = match (self.eval(f, holder), self.eval(f, key)) {
+                    (Ok(Val::List(mut items)), Ok(Val::Int(i))) => {
+                        let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                        let at = if i < 0 { i + len } else { i };
+                        usize::try_from(at).ok().filter(|a| *a < items.len()).map(|a| {
+                            items.remove(a);
+                            Val::List(items)
+                        })
+                    }
+                    (Ok(Val::Dict(mut entries)), Ok(key)) => {
+                        let before = entries.len();
+                        entries.retain(|(k, _)| py_eq(k, &key) != Some(true));
+                        (entries.len() < before).then_some(Val::Dict(entries))
+                    }
+                    _ => None,
+                };
+                let reason =
+                    format!("changed by a `del` at {}:{}", f.src.file_name(), line_of(target));
+                let value = removed.unwrap_or(Val::Unknown(reason));
+                let _ = self.store(f, holder, value, &location, true);
+            }
             _ => {
                 let reason =
                     format!("changed by a `del` at {}:{}", f.src.file_name(), line_of(target));
-                self.forget_assigned(f, target, &reason);
+                let mut names = Vec::new();
+                collect_targets(&f.src, target, &mut names);
+                let location = f.src.location(target);
+                for name in names {
+                    self.bind(f, &name, Val::Unknown(reason.clone()), location.clone(), true);
+                }
             }
         }
     }
@@ -1086,7 +1196,20 @@ impl Interp<'_> {
         let mut candidates: Vec<(Option<Node<'_>>, String)> = Vec::new();
         let mut first_unknown: Option<String> = None;
         let mut skipped_caveats = String::new();
+        // Branches that will not run, for the dry run below.
+        let mut skipped: Vec<(Node<'_>, String)> = Vec::new();
+        let mut decided = false;
         for (condition, body) in clauses {
+            if decided {
+                if let Some(body) = body {
+                    let what = condition.map_or_else(
+                        || "its `else:`".to_owned(),
+                        |c| format!("`elif {}:`", f.src.snippet(c)),
+                    );
+                    skipped.push((body, format!("{what} (it does not run)")));
+                }
+                continue;
+            }
             let Some(condition) = condition else {
                 let label = if candidates.is_empty() && first_unknown.is_none() {
                     format!(
@@ -1096,7 +1219,8 @@ impl Interp<'_> {
                     format!("under the `else:` of {header}")
                 };
                 candidates.push((body, label));
-                break;
+                decided = true;
+                continue;
             };
             self.trace.clear();
             self.stmt_notes.clear();
@@ -1106,13 +1230,21 @@ impl Interp<'_> {
             let cond_text = f.src.snippet(condition);
             let at = format!("{}:{}", f.src.file_name(), line_of(condition));
             match value.truthy() {
-                Some(false) => skipped_caveats.push_str(&caveat),
+                Some(false) => {
+                    skipped_caveats.push_str(&caveat);
+                    if let Some(body) = body {
+                        skipped.push((
+                            body,
+                            format!("`if {cond_text}:` at {at} (false, so it does not run)"),
+                        ));
+                    }
+                }
                 Some(true) => {
                     candidates.push((
                         body,
                         format!("under `if {cond_text}:` at {at}, which holds{caveat}"),
                     ));
-                    break;
+                    decided = true;
                 }
                 None => {
                     let why = value.unknown_reason().map(|r| format!(" ({r})")).unwrap_or_default();
@@ -1120,6 +1252,10 @@ impl Interp<'_> {
                     candidates.push((body, format!("under `if {cond_text}:` at {at}, which cannot be decided statically{why}")));
                 }
             }
+        }
+
+        for (body, what) in skipped {
+            self.dry_run(f, body, &what);
         }
 
         if candidates.len() == 1 {
@@ -1132,6 +1268,50 @@ impl Interp<'_> {
         }
         let undecided = first_unknown.unwrap_or(header);
         self.run_branches(f, node, candidates, &undecided)
+    }
+
+    /// Runs a branch that does not run, on a copy of every state, only to
+    /// say when it would raise (case A4: a `tuple += list` under a false
+    /// `if DEBUG:` is harmless today and breaks the day DEBUG is switched on).
+    fn dry_run(&mut self, f: &mut Frame, body: Node<'_>, what: &str) {
+        if self.speculating {
+            return;
+        }
+        let copy_cost: u64 = f.ns.values().map(|b| b.val.weight()).sum();
+        self.eval_steps = self.eval_steps.saturating_add(copy_cost);
+        let saved_ns = f.ns.clone();
+        let saved_opaque = f.opaque_names;
+        let saved = (
+            self.env.clone(),
+            self.decouple.clone(),
+            self.files.clone(),
+            self.dotenv_files.clone(),
+            self.notes.clone(),
+            self.modules.clone(),
+            self.sys_path.clone(),
+            self.fatal.clone(),
+        );
+        self.speculating = true;
+        let result = self.exec_block(f, body);
+        self.speculating = false;
+        f.ns = saved_ns;
+        f.opaque_names = saved_opaque;
+        (
+            self.env,
+            self.decouple,
+            self.files,
+            self.dotenv_files,
+            self.notes,
+            self.modules,
+            self.sys_path,
+            self.fatal,
+        ) = saved;
+        if let Err(raise) = result {
+            self.note(
+                Some(raise.location.clone()),
+                format!("the branch under {what} would raise {} if it ran: the settings would then fail to import", raise.describe()),
+            );
+        }
     }
 
     /// Runs each possible branch on its own copy of the state and merges:
@@ -1149,7 +1329,9 @@ impl Interp<'_> {
         let base_decouple = self.decouple.clone();
         let mut finished: Vec<(Namespace, Environment)> = Vec::new();
         let mut raised: Vec<Raise> = Vec::new();
+        let copy_cost: u64 = base_ns.values().map(|b| b.val.weight()).sum();
         for (body, label) in candidates {
+            self.eval_steps = self.eval_steps.saturating_add(copy_cost);
             f.ns.clone_from(&base_ns);
             self.env.clone_from(&base_env);
             self.decouple.clone_from(&base_decouple);
@@ -1470,7 +1652,11 @@ impl Interp<'_> {
 
     fn star_import(&mut self, f: &mut Frame, dotted: &str, is_project: bool, location: &Location) {
         if !is_project {
-            for (name, val) in super::eval::star_names(dotted) {
+            let names = super::eval::star_names(dotted);
+            if names.is_empty() {
+                f.opaque_names = true;
+            }
+            for (name, val) in names {
                 self.bind(f, &name, val, location.clone(), false);
             }
             return;
@@ -1551,19 +1737,38 @@ fn collect_exception_names(src: &Source, node: Node<'_>, out: &mut Vec<String>) 
 }
 
 fn contains_kind(node: Node<'_>, kinds: &[&str]) -> bool {
-    if kinds.contains(&node.kind()) {
-        return true;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if kinds.contains(&node.kind()) {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(
+            node.named_children(&mut cursor)
+                .filter(|c| !matches!(c.kind(), "function_definition" | "class_definition")),
+        );
     }
-    let mut cursor = node.walk();
-
-    node.named_children(&mut cursor).any(|c| {
-        !matches!(c.kind(), "function_definition" | "class_definition") && contains_kind(c, kinds)
-    })
+    false
 }
 
 /// Names a statement may bind or change: assignment targets, `+=` targets,
 /// receivers of list/dict methods, loop variables.
 fn collect_assigned(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        collect_assigned_at(src, node, out, &mut stack);
+    }
+    out.sort();
+    out.dedup();
+}
+
+/// One node of [`collect_assigned`]'s walk; pushes the children to visit.
+fn collect_assigned_at<'t>(
+    src: &Source,
+    node: Node<'t>,
+    out: &mut Vec<String>,
+    stack: &mut Vec<Node<'t>>,
+) {
     let root_name = |n: Node<'_>| {
         let mut root = n;
         while matches!(root.kind(), "subscript" | "attribute") {
@@ -1610,12 +1815,7 @@ fn collect_assigned(src: &Source, node: Node<'_>, out: &mut Vec<String>) {
         _ => {}
     }
     let mut cursor = node.walk();
-    let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-    for child in children {
-        collect_assigned(src, child, out);
-    }
-    out.sort();
-    out.dedup();
+    stack.extend(node.named_children(&mut cursor));
 }
 
 fn collect_targets(src: &Source, node: Node<'_>, out: &mut Vec<String>) {

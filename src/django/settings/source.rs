@@ -82,8 +82,14 @@ impl Source {
     }
 
     /// Short, printable source text of a node for notes (`if DEBUG:`).
+    /// String literals are masked when the text names a secret.
     pub fn snippet(&self, node: Node<'_>) -> String {
-        let text = self.node_text(node).split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut text = self.node_text(node).split_whitespace().collect::<Vec<_>>().join(" ");
+        let names_secret =
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(is_secret_name);
+        if names_secret {
+            text = mask_strings(&text);
+        }
         let short: String = text.chars().take(80).collect();
         let short = if short.len() < text.len() { format!("{short}…") } else { short };
         printable(&short)
@@ -94,23 +100,58 @@ impl Source {
     }
 }
 
+/// `"abc"` becomes `"…"`.
+fn mask_strings(text: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '\'' {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `NAME=value` becomes `NAME= «redacted»`; a line without `=` is hidden whole.
+pub(crate) fn hide_value(text: &str) -> String {
+    match text.find('=') {
+        Some(eq) => format!("{} «redacted»", &text[..=eq]),
+        None => "«redacted»".to_owned(),
+    }
+}
+
 pub(crate) fn line_of(node: Node<'_>) -> u32 {
     u32::try_from(node.start_position().row + 1).unwrap_or(u32::MAX)
 }
 
-fn first_error(node: Node<'_>) -> Option<Node<'_>> {
-    if node.is_error() || node.is_missing() {
+/// The first error or missing node in document order (iterative: a deeply
+/// nested file must not exhaust the stack).
+fn first_error(root: Node<'_>) -> Option<Node<'_>> {
+    let mut node = root;
+    'descend: loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.has_error() || child.is_missing() {
+                node = child;
+                continue 'descend;
+            }
+        }
         return Some(node);
     }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.has_error()
-            && let Some(found) = first_error(child)
-        {
-            return Some(found);
-        }
-    }
-    None
 }
 
 /// Redacts `NAME = literal` lines of secret names, and secret keys of dict

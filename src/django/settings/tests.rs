@@ -286,6 +286,10 @@ fn case_a4_middleware_grown_in_debug_branches() {
         Some(2)
     );
     assert!(a.import_failure().is_none());
+    let note =
+        a.notes().iter().find(|n| n.message.contains("TypeError")).expect("the dev branch noted");
+    assert!(note.message.contains("if DEBUG:"), "{}", note.message);
+    assert_eq!(note.location.as_ref().map(|l| l.line), Some(8));
 }
 
 #[test]
@@ -614,4 +618,109 @@ fn deep_nesting_does_not_overflow() {
     let deep = format!("X = {}1{}\n", "(".repeat(400), ")".repeat(400));
     let p = project(&[("/srv/app/config/settings.py", deep.as_str())]);
     let _ = p.try_analyze("config.settings", None);
+}
+
+#[test]
+fn a_secret_read_from_a_plainly_named_variable_is_redacted() {
+    let p = project(&[
+        (
+            "/srv/app/config/settings.py",
+            "import os\nfrom dotenv import load_dotenv\nload_dotenv('/srv/app/.env')\nSECRET_KEY = os.environ['DJANGO_KEY']\n",
+        ),
+        ("/srv/app/.env", "DJANGO_KEY=hunter2hunter2\n"),
+    ]);
+    let a = p.analyze("config.settings");
+    let key = a.setting("SECRET_KEY");
+    assert_eq!(key.related.len(), 1);
+    assert_eq!(key.related[0].text, "DJANGO_KEY= «redacted»");
+}
+
+#[test]
+fn nested_loops_stay_within_the_budget() {
+    let started = std::time::Instant::now();
+    let a = settings(
+        "X = []\nfor i in range(1000):\n    for j in range(1000):\n        X.append(j)\nDEBUG = False\n",
+    );
+    assert!(started.elapsed().as_secs() < 20);
+    let _ = a.setting("X");
+}
+
+#[test]
+fn deeply_nested_blocks_end() {
+    let mut text = String::new();
+    for depth in 0..100 {
+        text.push_str(&"    ".repeat(depth));
+        text.push_str("if True:\n");
+    }
+    text.push_str(&"    ".repeat(100));
+    text.push_str("DEBUG = True\n");
+    let a = settings(&text);
+    assert!(unknown_reason(&a, "DEBUG").contains("nested too deeply"));
+}
+
+#[test]
+fn thousands_of_parentheses_do_not_overflow() {
+    let deep = format!("X = {}1{}\nDEBUG = False\n", "(".repeat(3000), ")".repeat(3000));
+    let p = project(&[("/srv/app/config/settings.py", deep.as_str())]);
+    let _ = p.try_analyze("config.settings", None);
+}
+
+#[test]
+fn a_cookiecutter_shaped_production_module() {
+    // base.py builds an Env, may read a .env, production.py rebinds through it.
+    let base = "from pathlib import Path\nimport environ\n\nBASE_DIR = Path(__file__).resolve(strict=True).parent.parent.parent\nAPPS_DIR = BASE_DIR / \"myproject\"\nenv = environ.Env()\n\nREAD_DOT_ENV_FILE = env.bool(\"DJANGO_READ_DOT_ENV_FILE\", default=True)\nif READ_DOT_ENV_FILE:\n    env.read_env(str(BASE_DIR / \".env\"))\n\nDEBUG = env.bool(\"DJANGO_DEBUG\", False)\nDATABASES = {\"default\": env.db(\"DATABASE_URL\")}\nDATABASES[\"default\"][\"ATOMIC_REQUESTS\"] = True\nMIDDLEWARE = [\n    \"django.middleware.security.SecurityMiddleware\",\n    \"django.contrib.sessions.middleware.SessionMiddleware\",\n]\nSTORAGES = {\"default\": {\"BACKEND\": \"x\"}}\n";
+    let production = "from .base import *  # noqa\nfrom .base import env\n\nSECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nALLOWED_HOSTS = env.list(\"DJANGO_ALLOWED_HOSTS\", default=[\"example.com\"])\nSECURE_PROXY_SSL_HEADER = (\"HTTP_X_FORWARDED_PROTO\", \"https\")\nSECURE_SSL_REDIRECT = env.bool(\"DJANGO_SECURE_SSL_REDIRECT\", default=True)\nSECURE_HSTS_SECONDS = env.int(\"DJANGO_SECURE_HSTS_SECONDS\", default=60)\nSECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(\"DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS\", default=True)\nSTORAGES[\"staticfiles\"] = {\"BACKEND\": \"whitenoise.storage.CompressedManifestStaticFilesStorage\"}\nMIDDLEWARE.insert(1, \"whitenoise.middleware.WhiteNoiseMiddleware\")\nimport sentry_sdk\nsentry_sdk.init(dsn=env(\"SENTRY_DSN\"), traces_sample_rate=env.float(\"SENTRY_TRACES_SAMPLE_RATE\", default=0.0))\nif os.getenv('DEBUG'):\n    MIDDLEWARE.insert(0, 'kolo.middleware.KoloMiddleware')\n";
+    let p = project(&[
+        ("/srv/app/myproject/__init__.py", ""),
+        ("/srv/app/config/__init__.py", ""),
+        ("/srv/app/config/settings/__init__.py", ""),
+        ("/srv/app/config/settings/base.py", base),
+        ("/srv/app/config/settings/production.py", production),
+        ("/srv/app/.env", "DJANGO_SECURE_HSTS_SECONDS=31536000\nDJANGO_DEBUG=no\n"),
+    ]);
+    let a = p.analyze("config.settings.production");
+    assert_eq!(a.dotenv_files(), ["/srv/app/.env"]);
+    assert_eq!(known(&a, "DEBUG"), PyValue::Bool(false));
+    assert_eq!(known(&a, "SECURE_HSTS_SECONDS"), PyValue::Int(31_536_000));
+    assert_eq!(known(&a, "SECURE_SSL_REDIRECT"), PyValue::Bool(true));
+    assert_eq!(known(&a, "ALLOWED_HOSTS"), PyValue::List(strs(&["example.com"])));
+    assert!(unknown_reason(&a, "SECRET_KEY").contains("DJANGO_SECRET_KEY"));
+    // `os` is imported in neither file: the last `if` raises NameError, as
+    // it would in Python, and the values are those before it.
+    assert!(a.import_failure().is_some_and(|n| n.message.contains("NameError")));
+    assert!(known(&a, "MIDDLEWARE").contains_str("whitenoise.middleware.WhiteNoiseMiddleware"));
+    assert!(a.setting("STORAGES").known().is_some_and(|s| s.get("staticfiles").is_some()));
+}
+
+#[test]
+fn an_undefined_name_is_a_name_error_unless_names_are_opaque() {
+    let a = settings("DEBUG = UNDEFINED_FLAG\n");
+    assert!(a.import_failure().is_some_and(|n| n.message.contains("NameError")));
+    let b = settings("from somewhere_external import *\nDEBUG = UNDEFINED_FLAG\n");
+    assert!(b.import_failure().is_none());
+    assert!(unknown_reason(&b, "DEBUG").contains("UNDEFINED_FLAG"));
+    let c = settings("with open('/etc/key') as fh:\n    SECRET_KEY = fh.read().strip()\n");
+    assert!(c.import_failure().is_none());
+    assert!(matches!(c.setting("SECRET_KEY").value, Value::Unknown(_)));
+}
+
+#[test]
+fn del_removes_items() {
+    let a = settings("M = ['a', 'b', 'c']\ndel M[0]\nD = {'x': 1, 'y': 2}\ndel D['x']\n");
+    assert_eq!(known(&a, "M"), PyValue::List(strs(&["b", "c"])));
+    assert_eq!(known(&a, "D"), PyValue::Dict(vec![(s("y"), PyValue::Int(2))]));
+}
+
+#[test]
+fn nested_items_change_in_place() {
+    let a = settings(
+        "TEMPLATES = [{'OPTIONS': {'context_processors': ['a']}}]\nTEMPLATES[0]['OPTIONS']['context_processors'].append('b')\n",
+    );
+    let t = known(&a, "TEMPLATES");
+    let cps = t
+        .items()
+        .and_then(|i| i[0].get("OPTIONS"))
+        .and_then(|o| o.get("context_processors"))
+        .cloned();
+    assert_eq!(cps, Some(PyValue::List(strs(&["a", "b"]))));
 }

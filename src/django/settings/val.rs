@@ -66,6 +66,20 @@ impl Val {
         Val::Opaque { type_name: type_name.to_owned(), source: source.to_owned() }
     }
 
+    /// Roughly how much work copying the value is: one per item, nested.
+    pub fn weight(&self) -> u64 {
+        match self {
+            Val::List(items) | Val::Tuple(items) | Val::Set(items) => {
+                1 + items.iter().map(Val::weight).sum::<u64>()
+            }
+            Val::Dict(entries) => {
+                1 + entries.iter().map(|(k, v)| k.weight() + v.weight()).sum::<u64>()
+            }
+            Val::Str(s) => 1 + (s.len() as u64) / 64,
+            _ => 1,
+        }
+    }
+
     pub fn is_unknown(&self) -> bool {
         matches!(self, Val::Unknown(_))
     }
