@@ -108,6 +108,14 @@ pub(crate) struct Read<'t> {
 /// django-environ's words for true.
 const ENVIRON_TRUE: &[&str] = &["true", "on", "ok", "y", "yes", "1"];
 
+/// A variable no loaded `.env` sets is unknown even where the settings give
+/// a default: the process environment may set it (DESIGN.md: never guess).
+fn with_default_note(reason: &str) -> String {
+    format!(
+        "{reason}; the default written in the settings applies only if the process environment does not set it either"
+    )
+}
+
 impl Interp<'_> {
     /// Looks a variable up, adding the line that set it to the evidence.
     pub fn env_lookup(&mut self, name: &str) -> Lookup {
@@ -134,15 +142,6 @@ impl Interp<'_> {
             Lookup::Unknown(format!(
                 "reads {name} from the environment, and no loaded .env sets it"
             ))
-        }
-    }
-
-    fn default_note(&mut self, name: &str) {
-        let note = format!(
-            "{name} is not set by any loaded .env: the settings' default applies unless the process environment sets {name}"
-        );
-        if !self.stmt_notes.contains(&note) {
-            self.stmt_notes.push(note);
         }
     }
 
@@ -182,13 +181,7 @@ impl Interp<'_> {
             (Lookup::Set(value), _) => Val::Str(value),
             (Lookup::Unset, default) => default.unwrap_or(Val::None),
             (Lookup::Unknown(reason), None) => Val::Unknown(reason),
-            (Lookup::Unknown(reason), Some(default)) => {
-                if default.is_unknown() {
-                    return Val::Unknown(reason);
-                }
-                self.default_note(&name);
-                default
-            }
+            (Lookup::Unknown(reason), Some(_)) => Val::Unknown(with_default_note(&reason)),
         }
     }
 
@@ -506,13 +499,7 @@ impl Interp<'_> {
                     ));
                 }
             },
-            Lookup::Unknown(reason) => match &default {
-                Some(d) => {
-                    self.default_note(&name);
-                    d.clone()
-                }
-                None => return Ok(Val::Unknown(reason)),
-            },
+            Lookup::Unknown(reason) => return Ok(Val::Unknown(with_default_note(&reason))),
         };
 
         // A value starting with `$` names another variable.
@@ -749,13 +736,9 @@ impl Interp<'_> {
                     self.trace.push(origin);
                     Val::Str(entry.value.unwrap_or_default())
                 }
-                (None, Lookup::Unknown(reason)) => match &default {
-                    Some(d) => {
-                        self.default_note(&option);
-                        d.clone()
-                    }
-                    None => return Ok(Val::Unknown(reason)),
-                },
+                (None, Lookup::Unknown(reason)) => {
+                    return Ok(Val::Unknown(with_default_note(&reason)));
+                }
                 (None, _) => {
                     if let Some(d) = &default {
                         d.clone()
