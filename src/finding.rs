@@ -60,7 +60,7 @@ impl Evidence {
             line: Some(line),
             url: None,
             command: None,
-            text: crate::redact::printable(&text.into()),
+            text: crate::redact::clean(&text.into()),
         }
     }
 
@@ -71,7 +71,7 @@ impl Evidence {
             line: None,
             url: None,
             command: None,
-            text: crate::redact::printable(&text.into()),
+            text: crate::redact::clean(&text.into()),
         }
     }
 
@@ -81,7 +81,7 @@ impl Evidence {
             line: None,
             url: Some(url.into()),
             command: None,
-            text: crate::redact::printable(&text.into()),
+            text: crate::redact::clean(&text.into()),
         }
     }
 
@@ -91,7 +91,7 @@ impl Evidence {
             line: None,
             url: None,
             command: Some(command.into()),
-            text: crate::redact::printable(&text.into()),
+            text: crate::redact::clean(&text.into()),
         }
     }
 
@@ -101,7 +101,7 @@ impl Evidence {
             line: None,
             url: None,
             command: None,
-            text: crate::redact::printable(&text.into()),
+            text: crate::redact::clean(&text.into()),
         }
     }
 

@@ -99,28 +99,37 @@ fn load_django(
             "{err}; fix the settings file, or name another module with --settings"
         ))
     })?;
+    // A module that stops with an exception at its top level does not start
+    // the site at all: judging the values before the failure against
+    // Django's defaults would report passes that mean nothing.
+    if let Some(failure) = analysis.import_failure() {
+        let place = failure
+            .location
+            .as_ref()
+            .map(|l| format!(" ({}:{})", l.file, l.line))
+            .unwrap_or_default();
+        return Ok(Err(format!(
+            "the settings module {} would fail to import{place}: {}; its values cannot be judged until it imports",
+            project.module, failure.message
+        )));
+    }
     let requirements = requirements::load(target, &project.dir);
     let versions = versions::detect(target, &project, &requirements);
     let mut migrations = BTreeMap::new();
     if options.evaluate {
-        match project_python(target, &project) {
-            Some(python) => {
-                let status =
-                    crate::django::rules::showmigrations(&python, target, &project, "axes");
-                migrations.insert("axes".to_owned(), status);
-            }
-            None => {
-                let why =
-                    "no interpreter to ask: give --python, or create the project's virtualenv"
-                        .to_owned();
-                migrations.insert("axes".to_owned(), Err(why));
-            }
+        if let Some(python) = project_python(target, &project) {
+            let status = crate::django::rules::showmigrations(&python, target, &project, "axes");
+            migrations.insert("axes".to_owned(), status);
+        } else {
+            let why = "no interpreter to ask: give --python, or create the project's virtualenv"
+                .to_owned();
+            migrations.insert("axes".to_owned(), Err(why));
         }
     }
     Ok(Ok(DjangoFacts { project, analysis, versions, requirements, apache: None, migrations }))
 }
 
-/// The mod_wsgi daemon that runs the project, if Apache runs it.
+/// The `mod_wsgi` daemon that runs the project, if Apache runs it.
 fn site_daemon(config: &ApacheConfig, project: &Project) -> Option<crate::apache::WsgiDaemon> {
     let dir = project.dir.display().to_string();
     let daemons = config.wsgi_daemons();
@@ -135,7 +144,7 @@ fn site_daemon(config: &ApacheConfig, project: &Project) -> Option<crate::apache
         .cloned()
 }
 
-/// How Apache serves the project: mod_wsgi (Django sees HTTPS itself) or a
+/// How Apache serves the project: `mod_wsgi` (Django sees HTTPS itself) or a
 /// proxy to a backend, and whether every plain-HTTP vhost redirects.
 fn topology(config: &ApacheConfig, project: &Project) -> ApacheTopology {
     let dir = project.dir.display().to_string();

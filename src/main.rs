@@ -415,6 +415,8 @@ fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// What `fix` was asked to do.
+#[allow(clippy::struct_excessive_bools)] // four independent command-line switches
 struct FixRequest {
     ids: Vec<String>,
     all: bool,

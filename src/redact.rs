@@ -45,14 +45,58 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// What every piece of evidence passes through: URL passwords hidden,
+/// control characters made visible, long text cut.
+pub fn clean(text: &str) -> String {
+    printable(&hide_url_passwords(text))
+}
+
 /// Describes a secret without revealing it: "literal of 37 characters".
 pub fn describe_secret(value: &str) -> String {
     format!("{} characters, value hidden", value.chars().count())
 }
 
+/// Hides the password of every `scheme://user:password@host` in `text`.
+pub fn hide_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_end) = rest.find("://") {
+        let (head, tail) = rest.split_at(scheme_end + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&authority[..colon]);
+                out.push_str(":«redacted»");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Redacts the value of an assignment whatever its name: for lines that
+/// feed a secret (`_K = "..."` then `SECRET_KEY = _K`).
+pub fn redact_value(line: &str) -> String {
+    match line.find('=') {
+        Some(eq) if carries_literal(&line[eq + 1..]) => format!("{}= «redacted»", &line[..eq]),
+        _ => hide_url_passwords(line),
+    }
+}
+
 /// Redacts the value part of `NAME = value` or `NAME=value` lines that set a
-/// secret, leaving the name and the shape of the line visible.
+/// secret, leaving the name and the shape of the line visible; hides the
+/// password of any URL in any line.
 pub fn redact_line(line: &str) -> String {
+    let line = &hide_url_passwords(line);
     let Some(eq) = line.find('=') else {
         return line.to_owned();
     };
@@ -67,10 +111,17 @@ pub fn redact_line(line: &str) -> String {
 
 /// `SECRET_KEY = os.environ["X"]` is fine to show; a literal, or a call with a
 /// literal fallback (`os.environ.get("X", "literal")`), is not. The first
-/// quoted string right after `(` or `[` is the variable's name and is allowed.
+/// quoted string right after the `(` of a call or the `[` of a subscript is
+/// the variable's name and is allowed; a list literal `["..."]` is a value.
 fn carries_literal(rhs: &str) -> bool {
     let mut rest = rhs.trim();
-    if let Some(open) = rest.find(['(', '[']) {
+    let opens_call = |open: usize| {
+        rest[..open]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ')' || c == ']')
+    };
+    if let Some(open) = rest.find(['(', '[']).filter(|open| opens_call(*open)) {
         let after = rest[open + 1..].trim_start();
         let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
         if let Some(end) = quote.and_then(|quote| after[1..].find(quote)) {
@@ -105,5 +156,18 @@ mod tests {
         assert_eq!(redact_line(from_env), from_env);
         let fallback = "SECRET_KEY = os.environ.get(\"K\", \"literal\")";
         assert_eq!(redact_line(fallback), "SECRET_KEY = «redacted»");
+        let fallbacks = "SECRET_KEY_FALLBACKS = [\"old-key-value\"]";
+        assert_eq!(redact_line(fallbacks), "SECRET_KEY_FALLBACKS = «redacted»");
+    }
+
+    #[test]
+    fn url_passwords_are_hidden_in_any_line() {
+        let line =
+            "CACHES = {\"default\": {\"LOCATION\": \"redis://:cachepass@127.0.0.1:6379/1\"}}";
+        assert!(!redact_line(line).contains("cachepass"), "{}", redact_line(line));
+        assert_eq!(
+            hide_url_passwords("postgres://app:pw@db/x and http://h/"),
+            "postgres://app:«redacted»@db/x and http://h/"
+        );
     }
 }

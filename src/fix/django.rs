@@ -429,8 +429,14 @@ impl DjangoPlanning<'_> {
         let mut plan = Plan::new(item_id, "trust the proxy's X-Forwarded-Proto header");
         let setting = self.facts.analysis.setting("SECURE_PROXY_SSL_HEADER");
         self.set_into(&mut plan, &setting, "(\"HTTP_X_FORWARDED_PROTO\", \"https\")")?;
-        plan.warnings.push(
-            "only safe when Apache sets X-Forwarded-Proto on every proxied request: add `RequestHeader set X-Forwarded-Proto \"https\"` to the TLS virtual host"
+        let apache_sets_it = self.facts.apache.as_ref().is_some_and(|a| {
+            matches!(&a.served_by, ServedBy::Proxy { sets_forwarded_proto: Some(_), .. })
+        });
+        if apache_sets_it {
+            return Ok(plan);
+        }
+        plan.blocked = Some(
+            "the setting is safe only once Apache sets X-Forwarded-Proto on every proxied request: add `RequestHeader set X-Forwarded-Proto \"https\"` to the TLS virtual host (with mod_headers enabled) by hand, then apply this"
                 .to_owned(),
         );
         Ok(plan)

@@ -113,6 +113,9 @@ impl Fixer<'_> {
         on_step: &mut dyn FnMut(&str, Step, &str),
     ) -> Result<Vec<(String, Applied)>, InputError> {
         let backups = state.location().backups_dir();
+        // The state learns how the items stood before the first change (the
+        // baseline of a first session) and how they stand after the last.
+        self.record(ids, state)?;
         let order: Vec<String> = self.plan(ids)?.into_iter().map(|(id, _)| id).collect();
         let mut results = Vec::new();
         for id in order {
@@ -130,7 +133,21 @@ impl Fixer<'_> {
             };
             results.push((id, result));
         }
+        self.record(ids, state)?;
         Ok(results)
+    }
+
+    /// Checks `ids` on the target as it is now and records the findings.
+    fn record(&self, ids: &[String], state: &mut LockedState) -> Result<(), InputError> {
+        let ctx = self.context()?;
+        let findings: Vec<Finding> = ids
+            .iter()
+            .filter_map(|id| self.checklist.item(id))
+            .map(|item| probe::run(item, &ctx))
+            .collect();
+        state
+            .change(|s| s.record_findings(&findings, Timestamp::now()))
+            .map_err(|err| InputError::new(format!("cannot save the state: {err}")))
     }
 
     fn apply_one(

@@ -37,9 +37,25 @@ pub fn secret_key_source(id: &str, facts: &DjangoFacts) -> Finding {
         )
         .with(Evidence::at(&location.file, location.line, &location.text)),
         None => match &setting.assigned {
-            Some(at) => Finding::pass(id, "SECRET_KEY is not written in the settings: it comes from the environment")
-                .with(Evidence::at(&at.file, at.line, &at.text))
-                .with_evidence(setting.related.iter().map(|l| Evidence::at(&l.file, l.line, &l.text))),
+            Some(at) => {
+                let loaded = facts.analysis.dotenv_files();
+                let from_env = setting.related.iter().any(|l| loaded.contains(&l.file))
+                    || matches!(setting.value, Value::Unknown(_));
+                let evidence: Vec<Evidence> = std::iter::once(at)
+                    .chain(setting.related.iter())
+                    .map(|l| Evidence::at(&l.file, l.line, crate::redact::redact_value(&l.text)))
+                    .collect();
+                if from_env {
+                    Finding::pass(id, "SECRET_KEY is not written in the settings: it comes from the environment")
+                        .with_evidence(evidence)
+                } else {
+                    Finding::fail(
+                        id,
+                        format!("SECRET_KEY ({length}) is computed in the settings code at {}:{}, not read from the environment", at.file, at.line),
+                    )
+                    .with_evidence(evidence)
+                }
+            }
             None => Finding::fail(id, "SECRET_KEY is not set at all: Django refuses to start without it")
                 .with(Evidence::in_file(facts.analysis.module_file(), "SECRET_KEY is never assigned")),
         },
@@ -65,7 +81,9 @@ pub fn key_weakness(key: &str) -> Option<String> {
 pub fn secret_key_strength(id: &str, facts: &DjangoFacts) -> Finding {
     let key = facts.analysis.setting("SECRET_KEY");
     let place = |s: &crate::django::value::Setting| {
-        s.assigned.as_ref().map(|at| Evidence::at(&at.file, at.line, &at.text))
+        s.assigned
+            .as_ref()
+            .map(|at| Evidence::at(&at.file, at.line, crate::redact::redact_value(&at.text)))
     };
     let mut problems = Vec::new();
     match &key.value {
@@ -75,7 +93,7 @@ pub fn secret_key_strength(id: &str, facts: &DjangoFacts) -> Finding {
             }
         }
         Value::Known(other) => {
-            problems.push(format!("SECRET_KEY is a {}, not a string", other.type_name()))
+            problems.push(format!("SECRET_KEY is a {}, not a string", other.type_name()));
         }
         Value::Unknown(why) => {
             return Finding::unknown(id, format!("SECRET_KEY cannot be known statically: {why}"));
@@ -88,7 +106,7 @@ pub fn secret_key_strength(id: &str, facts: &DjangoFacts) -> Finding {
                 match entry.as_str().map(key_weakness) {
                     Some(None) => {}
                     Some(Some(why)) => {
-                        problems.push(format!("SECRET_KEY_FALLBACKS[{index}]: {why}"))
+                        problems.push(format!("SECRET_KEY_FALLBACKS[{index}]: {why}"));
                     }
                     None => problems.push(format!("SECRET_KEY_FALLBACKS[{index}] is not a string")),
                 }
@@ -102,7 +120,11 @@ pub fn secret_key_strength(id: &str, facts: &DjangoFacts) -> Finding {
         }
     }
     let mut evidence: Vec<Evidence> = place(&key).into_iter().collect();
-    evidence.extend(key.related.iter().map(|l| Evidence::at(&l.file, l.line, &l.text)));
+    evidence.extend(
+        key.related
+            .iter()
+            .map(|l| Evidence::at(&l.file, l.line, crate::redact::redact_value(&l.text))),
+    );
     evidence.extend(place(&fallbacks));
     if problems.is_empty() {
         Finding::pass(id, "SECRET_KEY and its fallbacks pass Django's rules (50+ characters, 5+ distinct, no insecure prefix)")
@@ -114,17 +136,19 @@ pub fn secret_key_strength(id: &str, facts: &DjangoFacts) -> Finding {
 
 /// `maint.pip-audit-listed`: pip-audit in a requirements file of the project.
 pub fn requirement_listed(id: &str, facts: &DjangoFacts, package: &str) -> Finding {
-    match facts.requirements.lists(package) {
-        Some(entry) => Finding::pass(id, format!("{package} is listed in {}", entry.file))
-            .with(Evidence::at(&entry.file, entry.line, &entry.text)),
-        None => {
-            let files = if facts.requirements.files.is_empty() {
-                "the project has no requirements file".to_owned()
-            } else {
-                format!("not in {}", facts.requirements.files.join(", "))
-            };
-            Finding::fail(id, format!("{package} is not in the project's requirements: {files}"))
-        }
+    if let Some(entry) = facts.requirements.lists(package) {
+        Finding::pass(id, format!("{package} is listed in {}", entry.file)).with(Evidence::at(
+            &entry.file,
+            entry.line,
+            &entry.text,
+        ))
+    } else {
+        let files = if facts.requirements.files.is_empty() {
+            "the project has no requirements file".to_owned()
+        } else {
+            format!("not in {}", facts.requirements.files.join(", "))
+        };
+        Finding::fail(id, format!("{package} is not in the project's requirements: {files}"))
     }
 }
 
@@ -305,22 +329,6 @@ pub fn logs_configured(id: &str, facts: &DjangoFacts, config: &ApacheConfig) -> 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_judged_by_djangos_rules() {
-        assert!(key_weakness("short").is_some_and(|w| w.contains("5 characters")));
-        assert!(
-            key_weakness(&format!("{INSECURE_PREFIX}{}", "x".repeat(60)))
-                .is_some_and(|w| w.contains("startproject"))
-        );
-        assert!(key_weakness(&"ab".repeat(30)).is_some_and(|w| w.contains("2 distinct")));
-        assert_eq!(key_weakness("k3y-Ab9xQ2mN7pL4vR8tY1wE6uI0oP5aS3dF7gH2jK9lZ4xC8vB1nM6"), None);
-    }
-}
-
 /// The log files the site's virtual hosts write (inside paths, variables
 /// expanded), error log first.
 pub fn site_logs(facts: &DjangoFacts, config: &ApacheConfig) -> (Option<String>, Vec<String>) {
@@ -459,8 +467,24 @@ pub fn log_review(
                 .extend(text.lines().filter(|l| !l.trim().is_empty()).take(40).map(Evidence::note));
         }
         Err(err) => {
-            finding.evidence.push(Evidence::note(format!("the logs cannot be read: {err}")))
+            finding.evidence.push(Evidence::note(format!("the logs cannot be read: {err}")));
         }
     }
     finding
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_judged_by_djangos_rules() {
+        assert!(key_weakness("short").is_some_and(|w| w.contains("5 characters")));
+        assert!(
+            key_weakness(&format!("{INSECURE_PREFIX}{}", "x".repeat(60)))
+                .is_some_and(|w| w.contains("startproject"))
+        );
+        assert!(key_weakness(&"ab".repeat(30)).is_some_and(|w| w.contains("2 distinct")));
+        assert_eq!(key_weakness("k3y-Ab9xQ2mN7pL4vR8tY1wE6uI0oP5aS3dF7gH2jK9lZ4xC8vB1nM6"), None);
+    }
 }

@@ -96,7 +96,7 @@ pub fn run(item: &Item, ctx: &Context) -> Finding {
             &item.id,
             "--offline: pip-audit needs the advisory service on the network, so it was not run",
         ),
-        other => not_implemented(&item.id, other),
+        other @ Probe::PipAudit => not_implemented(&item.id, other),
     }
 }
 

@@ -35,7 +35,7 @@ impl std::fmt::Display for LockHolder {
 pub enum LockError {
     #[error(
         "another portcullis is working on this target: {holder}; wait for it to finish, \
-         or stop it (lock file {path})"
+         or stop it (lock file {path}); `portcullis check --no-save` audits without the lock"
     )]
     Held { holder: LockHolder, path: PathBuf },
     #[error("another process holds the lock {path} but has not said who it is yet; try again")]

@@ -54,6 +54,21 @@ impl StateBackend {
     }
 }
 
+impl StateBackend {
+    /// The item's finding on the target as it is now (after a fix).
+    fn recheck(&self, id: &str) -> Option<crate::finding::Finding> {
+        let item = self.checklist.item(id)?;
+        let layers = crate::layers::Layers::load(&self.target, self.options).ok()?;
+        let ctx = Context { target: self.target.clone(), options: self.options, layers };
+        Some(crate::probe::run(item, &ctx))
+    }
+}
+
+/// A time as an operator reads it.
+fn shown_time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 impl Backend for StateBackend {
     fn saved(&self) -> Option<ResumeOffer> {
         self.with_state(|locked| {
@@ -183,12 +198,7 @@ impl Backend for StateBackend {
                     });
                 Ok(PlanView {
                     summary: plan.title.clone(),
-                    diff: plan
-                        .edits
-                        .iter()
-                        .map(crate::fix::FileEdit::diff)
-                        .collect::<Vec<_>>()
-                        .join(""),
+                    diff: plan.edits.iter().map(crate::fix::FileEdit::diff).collect::<String>(),
                     commands: plan
                         .commands
                         .iter()
@@ -229,9 +239,10 @@ impl Backend for StateBackend {
             Err(why) => failed(why),
             Ok(Err(err)) => failed(err.message),
             Ok(Ok(results)) => match results.into_iter().next().map(|(_, applied)| applied) {
-                Some(Applied::Done { applied, .. }) => {
-                    ApplyOutcome::Applied { at: applied.applied_at.to_string(), finding: None }
-                }
+                Some(Applied::Done { applied, .. }) => ApplyOutcome::Applied {
+                    at: shown_time(applied.applied_at),
+                    finding: self.recheck(id),
+                },
                 Some(Applied::Passes) => {
                     ApplyOutcome::Applied { at: Timestamp::now().to_string(), finding: None }
                 }

@@ -356,12 +356,20 @@ impl Runner {
 
     fn run_checks(&self, ids: Vec<String>) {
         let (events_tx, mut events) = mpsc::unbounded_channel();
-        tokio::spawn(crate::engine::run(
-            Arc::clone(&self.checklist),
-            Arc::clone(&self.ctx),
-            ids,
-            events_tx,
-        ));
+        let checklist = Arc::clone(&self.checklist);
+        let ctx = Arc::clone(&self.ctx);
+        tokio::spawn(async move {
+            // Read the target afresh: a fix or a rollback may have changed
+            // its files since the context was built.
+            let target = ctx.target.clone();
+            let options = ctx.options;
+            let fresh = tokio::task::spawn_blocking(move || Layers::load(&target, options)).await;
+            let ctx = match fresh {
+                Ok(Ok(layers)) => Arc::new(Context { target: ctx.target.clone(), options, layers }),
+                _ => ctx,
+            };
+            crate::engine::run(checklist, ctx, ids, events_tx).await;
+        });
         let tx = self.tx.clone();
         let generation = Arc::clone(&self.generation);
         let started_in = generation.load(Ordering::SeqCst);
