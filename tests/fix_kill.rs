@@ -102,7 +102,10 @@ fn a_fix_killed_at_random_points_never_leaves_a_partial_file_and_the_next_run_re
         }
 
         let status = portcullis(&copy.root, &copy.state).status().expect("runs again");
-        assert!(status.code().is_some_and(|c| c <= 1), "round {round}: the next run failed: {status}");
+        assert!(
+            status.code().is_some_and(|c| c <= 1),
+            "round {round}: the next run failed: {status}"
+        );
         for file in FILES {
             assert_eq!(
                 sha256(&copy.root.join(file)),
