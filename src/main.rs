@@ -317,8 +317,9 @@ fn prepare(args: &TargetArgs) -> Result<(Target, Layers, StateLocation), InputEr
     let mut target = target_from(args)?;
     let options = run_options(args);
     let layers = Layers::load(&target, options)?;
-    if target.project.is_none() {
-        target.project = layers.django().ok().map(|facts| facts.project.dir.clone());
+    if let Ok(facts) = layers.django() {
+        target.project.get_or_insert_with(|| facts.project.dir.clone());
+        target.settings.get_or_insert_with(|| facts.project.module.clone());
     }
     let location = session::locate(&target, args.state.as_deref())?;
     Ok((target, layers, location))

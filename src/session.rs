@@ -30,9 +30,19 @@ pub fn open(
     target: &Target,
     now: Timestamp,
 ) -> Result<LockedState, InputError> {
+    let backups = location.backups_dir();
     LockedState::open(location, target, now).map_err(|err| match err {
         OpenError::State(StateError::Corrupt { .. }) => {
-            InputError::new(format!("{err}; run the command again to start a fresh session"))
+            let kept = std::fs::read_dir(&backups).map(|entries| entries.count()).unwrap_or(0);
+            let journal = if kept > 0 {
+                format!(
+                    "; the backups of {kept} applied fix(es) are kept in {}: a fresh session cannot roll them back, so restore the moved file first if you need to",
+                    backups.display()
+                )
+            } else {
+                String::new()
+            };
+            InputError::new(format!("{err}{journal}; run the command again to start a fresh session"))
         }
         other => InputError::new(other.to_string()),
     })
