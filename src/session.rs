@@ -33,7 +33,7 @@ pub fn open(
     let backups = location.backups_dir();
     LockedState::open(location, target, now).map_err(|err| match err {
         OpenError::State(StateError::Corrupt { .. }) => {
-            let kept = std::fs::read_dir(&backups).map(|entries| entries.count()).unwrap_or(0);
+            let kept = std::fs::read_dir(&backups).map_or(0, Iterator::count);
             let journal = if kept > 0 {
                 format!(
                     "; the backups of {kept} applied fix(es) are kept in {}: a fresh session cannot roll them back, so restore the moved file first if you need to",
