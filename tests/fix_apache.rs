@@ -346,3 +346,127 @@ fn servertokens_inside_a_vhost_is_commented_out_and_apache_accepts_the_tree() {
     assert_eq!(status_of(&target, "apache.server-tokens"), Status::Pass);
     assert_eq!(status_of(&target, "apache.server-signature"), Status::Pass);
 }
+
+#[test]
+fn a2enmod_links_the_module_and_its_dependencies_and_refuses_conflicts() {
+    let (dir, target) = debian_root();
+    let conf = target.host_path("/etc/apache2");
+    for name in ["security2.load", "security2.conf", "unique_id.load"] {
+        let _ = std::fs::remove_file(conf.join("mods-enabled").join(name));
+    }
+    let (ok, out) = apache_test(&target);
+    assert!(ok, "{out}");
+    assert_eq!(status_of(&target, "apache.modsecurity-enabled"), Status::Fail);
+
+    let enable = plan(&target, "apache.modsecurity-enabled", false);
+    let links: Vec<(&str, &str)> =
+        enable.links.iter().map(|l| (l.path.as_str(), l.target.as_str())).collect();
+    assert_eq!(
+        links,
+        [
+            ("/etc/apache2/mods-enabled/unique_id.load", "../mods-available/unique_id.load"),
+            ("/etc/apache2/mods-enabled/security2.load", "../mods-available/security2.load"),
+            ("/etc/apache2/mods-enabled/security2.conf", "../mods-available/security2.conf"),
+        ]
+    );
+    let done = apply(&target, &enable, &dir.path().join("b")).expect("applies");
+    assert_eq!(status_of(&target, "apache.modsecurity-enabled"), Status::Pass);
+    assert!(apache_test(&target).0);
+    assert!(plan(&target, "apache.modsecurity-enabled", false).is_empty());
+    rollback(&[done]);
+    assert!(std::fs::symlink_metadata(conf.join("mods-enabled/unique_id.load")).is_err());
+
+    // A `# Conflicts:` module that is enabled stops the plan, as a2enmod does.
+    let load = conf.join("mods-available/security2.load");
+    let text = std::fs::read_to_string(&load).expect("load");
+    std::fs::write(&load, format!("# Conflicts: mpm_event\n{text}")).expect("write");
+    let config = ApacheConfig::load(&target).expect("loads");
+    let packages = Installed::load(&target).expect("dpkg");
+    let list = checklist();
+    let item = list.item("apache.modsecurity-enabled").expect("item");
+    let planning = ApachePlanning { target: &target, config: &config, packages: &packages, staged: false };
+    let err = planning.plan(item).expect_err("refused");
+    assert!(err.to_string().contains("conflicts with the enabled module mpm_event"), "{err}");
+}
+
+#[test]
+fn mod_evasive_2_gets_its_own_ifmodule_name_and_dosenabled() {
+    let (dir, target) = demo();
+    let root = &target.root;
+    let status_file = root.join("var/lib/dpkg/status");
+    let mut dpkg = std::fs::read_to_string(&status_file).expect("status");
+    dpkg.push_str("\nPackage: libapache2-mod-evasive\nStatus: install ok installed\nVersion: 2.4.0-2\n");
+    std::fs::write(&status_file, dpkg).expect("write");
+    let available = root.join("etc/apache2/mods-available");
+    std::fs::write(
+        available.join("evasive.load"),
+        "LoadModule evasive_module /usr/lib/apache2/modules/mod_evasive.so\n",
+    )
+    .expect("load");
+    std::fs::write(available.join("evasive.conf"), "<IfModule mod_evasive.c>\n    #DOSPageCount 2\n</IfModule>\n")
+        .expect("conf");
+
+    let enable = plan(&target, "apache.evasive-enabled", false);
+    assert!(enable.blocked.is_none(), "{}", enable.render());
+    apply(&target, &enable, &dir.path().join("b")).expect("enables");
+    let configure = plan(&target, "apache.evasive-configured", false);
+    apply(&target, &configure, &dir.path().join("b")).expect("configures");
+    let text = std::fs::read_to_string(available.join("evasive.conf")).expect("conf");
+    assert!(text.contains("<IfModule mod_evasive.c>\n\tDOSEnabled          true\n"), "{text}");
+    assert!(text.contains("DOSPageCount        10"), "{text}");
+    assert_eq!(status_of(&target, "apache.evasive-configured"), Status::Pass);
+}
+
+#[test]
+fn a_weak_tls_vhost_line_is_commented_out_so_the_servers_settings_apply() {
+    let (dir, target) = debian_root();
+    let site = target.host_path("/etc/apache2/sites-available/default-ssl.conf");
+    let text = std::fs::read_to_string(&site).expect("site");
+    let weak = text.replacen(
+        "\tSSLEngine on\n",
+        "\tSSLEngine on\n\tSSLProtocol all -SSLv3\n\tSSLCipherSuite HIGH:!aNULL\n",
+        1,
+    );
+    assert_ne!(weak, text, "default-ssl.conf has an `SSLEngine on` line");
+    std::fs::write(&site, weak).expect("write");
+    assert!(apache_test(&target).0);
+
+    let tls = plan(&target, "apache.tls-protocols", false);
+    apply(&target, &tls, &dir.path().join("b")).expect("applies");
+    let after = std::fs::read_to_string(&site).expect("site");
+    assert!(after.contains("\t#SSLProtocol all -SSLv3\n"), "{after}");
+    assert!(after.contains("\t#SSLCipherSuite HIGH:!aNULL\n"), "{after}");
+    assert_eq!(status_of(&target, "apache.tls-protocols"), Status::Pass);
+    assert_eq!(status_of(&target, "apache.tls-ciphers"), Status::Pass);
+    let (ok, out) = apache_test(&target);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_second_crs_include_is_commented_out() {
+    let (dir, target) = debian_root();
+    let extra = target.host_path("/etc/apache2/conf-enabled/crs-again.conf");
+    std::fs::write(&extra, "<IfModule security2_module>\nInclude /usr/share/modsecurity-crs/owasp-crs.load\n</IfModule>\n")
+        .expect("write");
+    assert!(!apache_test(&target).0, "Apache refuses the CRS twice");
+    assert_eq!(status_of(&target, "apache.modsecurity-crs"), Status::Fail);
+
+    let crs = plan(&target, "apache.modsecurity-crs", false);
+    apply(&target, &crs, &dir.path().join("b")).expect("applies");
+    let text = std::fs::read_to_string(&extra).expect("read");
+    assert!(text.contains("#Include /usr/share/modsecurity-crs/owasp-crs.load"), "{text}");
+    assert_eq!(status_of(&target, "apache.modsecurity-crs"), Status::Pass);
+    let (ok, out) = apache_test(&target);
+    assert!(ok, "{out}");
+}
+
+#[test]
+#[ignore = "prints the demo's plans for a look"]
+fn print_the_demo_plans() {
+    let (_dir, target) = demo();
+    for id in checks::ITEMS {
+        if status(&target, id).0 == Status::Fail {
+            println!("{}", plan(&target, id, false).render());
+        }
+    }
+}

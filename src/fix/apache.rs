@@ -504,7 +504,8 @@ impl ApachePlanning<'_> {
             ));
             plan.completes = false;
         }
-        if !self.target.is_live_system() && !conf.starts_with(&format!("{}/", self.root())) {
+        let tested = config_test_mode(self.target, self.config, true) == ConfigTest::TreeBinary;
+        if tested && !conf.starts_with(&format!("{}/", self.root())) {
             plan.warnings.push(format!(
                 "Apache's own test under another root reads this machine's {dir}, not the tree's: {conf} is checked by portcullis's model alone"
             ));
@@ -598,16 +599,17 @@ impl ApachePlanning<'_> {
 /// that brought in the included file at `index`, or None when Debian's own
 /// chain did.
 fn custom_origin(includes: &[IncludedFile], index: usize) -> Option<Place> {
-    let mut current = includes.get(index)?;
+    let mut index = index;
     for _ in 0..64 {
-        let from = current.from.as_ref()?;
+        let from = includes.get(index)?.from.as_ref()?;
         if from.file.ends_with("/security2.conf") {
             return None;
         }
         if !from.file.ends_with("/owasp-crs.load") {
             return Some(from.clone());
         }
-        current = includes.iter().find(|file| file.file == from.file)?;
+        // The copy of owasp-crs.load read last before this file is its parent.
+        index = includes[..index].iter().rposition(|file| file.file == from.file)?;
     }
     None
 }
