@@ -1235,8 +1235,23 @@ fn running_pid(target: &Target) -> Option<i32> {
         config.as_ref().and_then(|config| config.variables.get("APACHE_PID_FILE").cloned())
     })?;
     let pid: i32 = std::fs::read_to_string(target.host_path(&file)).ok()?.trim().parse().ok()?;
-    let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
-    alive.then_some(pid)
+    process_alive(pid).then_some(pid)
+}
+
+/// True when `pid` runs: it exists and is not a zombie (a daemon whose
+/// parent does not reap it stays one after it exits).
+fn process_alive(pid: i32) -> bool {
+    if nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err() {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_none_or(|state| state != "Z" && state != "X"),
+        Err(_) => true,
+    }
 }
 
 /// The command that reloads (or with `restart`, restarts) the instance.
