@@ -138,7 +138,9 @@ fn every_apache_fix_applies_to_the_demo_and_rolls_back_byte_for_byte() {
     );
     for plan in &blocked {
         assert!(
-            plan.operator_steps.iter().any(|s| s.contains("apt-get install -y libapache2-mod-evasive")),
+            plan.operator_steps
+                .iter()
+                .any(|s| s.contains("apt-get install -y libapache2-mod-evasive")),
             "{}",
             plan.render()
         );
@@ -148,7 +150,9 @@ fn every_apache_fix_applies_to_the_demo_and_rolls_back_byte_for_byte() {
     // Debian's files stay as they were; the server-wide settings are in the drop-in.
     let drop_in = target.host_path(format!("/etc/apache2/conf-available/{DROP_IN}"));
     let text = std::fs::read_to_string(&drop_in).expect("the drop-in");
-    for wanted in ["ServerTokens Prod", "ServerSignature Off", "<Directory /var/www/>", "SSLProtocol"] {
+    for wanted in
+        ["ServerTokens Prod", "ServerSignature Off", "<Directory /var/www/>", "SSLProtocol"]
+    {
         assert!(text.contains(wanted), "{wanted} missing:\n{text}");
     }
     let link = target.host_path(format!("/etc/apache2/conf-enabled/{DROP_IN}"));
@@ -162,8 +166,9 @@ fn every_apache_fix_applies_to_the_demo_and_rolls_back_byte_for_byte() {
         assert!(before[&path].0 == now, "{debian} changed:\n{}", String::from_utf8_lossy(&now));
     }
     // The vhost's own listing is switched off where it is set.
-    let site = std::fs::read_to_string(target.host_path("/etc/apache2/sites-available/aijack.conf"))
-        .expect("site");
+    let site =
+        std::fs::read_to_string(target.host_path("/etc/apache2/sites-available/aijack.conf"))
+            .expect("site");
     assert!(site.contains("\t\tOptions FollowSymLinks\n"), "{site}");
     // The demo cannot be read by this machine's Apache (its certificates are
     // not here): the plans say the model alone checked them.
@@ -220,8 +225,8 @@ fn a_failed_recheck_removes_the_links_the_plan_made() {
     assert_eq!(before, snapshot(&target.root));
 }
 
-/// This machine's Debian Apache configuration (and the ModSecurity files it
-/// includes, and the dpkg status) copied under a temporary root, with mod_ssl
+/// This machine's Debian Apache configuration (and the `ModSecurity` files it
+/// includes, and the dpkg status) copied under a temporary root, with `mod_ssl`
 /// and the default TLS site enabled.
 fn debian_root() -> (tempfile::TempDir, Target) {
     assert!(Path::new("/etc/apache2/apache2.conf").is_file(), "{INSTALL_HINT}");
@@ -384,7 +389,8 @@ fn a2enmod_links_the_module_and_its_dependencies_and_refuses_conflicts() {
     let packages = Installed::load(&target).expect("dpkg");
     let list = checklist();
     let item = list.item("apache.modsecurity-enabled").expect("item");
-    let planning = ApachePlanning { target: &target, config: &config, packages: &packages, staged: false };
+    let planning =
+        ApachePlanning { target: &target, config: &config, packages: &packages, staged: false };
     let err = planning.plan(item).expect_err("refused");
     assert!(err.to_string().contains("conflicts with the enabled module mpm_event"), "{err}");
 }
@@ -395,7 +401,9 @@ fn mod_evasive_2_gets_its_own_ifmodule_name_and_dosenabled() {
     let root = &target.root;
     let status_file = root.join("var/lib/dpkg/status");
     let mut dpkg = std::fs::read_to_string(&status_file).expect("status");
-    dpkg.push_str("\nPackage: libapache2-mod-evasive\nStatus: install ok installed\nVersion: 2.4.0-2\n");
+    dpkg.push_str(
+        "\nPackage: libapache2-mod-evasive\nStatus: install ok installed\nVersion: 2.4.0-2\n",
+    );
     std::fs::write(&status_file, dpkg).expect("write");
     let available = root.join("etc/apache2/mods-available");
     std::fs::write(
@@ -403,8 +411,11 @@ fn mod_evasive_2_gets_its_own_ifmodule_name_and_dosenabled() {
         "LoadModule evasive_module /usr/lib/apache2/modules/mod_evasive.so\n",
     )
     .expect("load");
-    std::fs::write(available.join("evasive.conf"), "<IfModule mod_evasive.c>\n    #DOSPageCount 2\n</IfModule>\n")
-        .expect("conf");
+    std::fs::write(
+        available.join("evasive.conf"),
+        "<IfModule mod_evasive.c>\n    #DOSPageCount 2\n</IfModule>\n",
+    )
+    .expect("conf");
 
     let enable = plan(&target, "apache.evasive-enabled", false);
     assert!(enable.blocked.is_none(), "{}", enable.render());

@@ -6,6 +6,7 @@
 
 mod apache_support;
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -44,12 +45,14 @@ impl Server {
             std::fs::create_dir_all(scratch.path().join(sub)).expect("dir");
         }
         let mut envvars = std::fs::read_to_string(conf.join("envvars")).expect("envvars");
-        envvars.push_str(&format!(
+        let _ = write!(
+            envvars,
             "\nexport APACHE_PID_FILE={s}/run/apache2.pid\nexport APACHE_RUN_DIR={s}/run\n\
              export APACHE_LOCK_DIR={s}/lock\nexport APACHE_LOG_DIR={s}/log\n"
-        ));
+        );
         std::fs::write(conf.join("envvars"), envvars).expect("envvars");
-        std::fs::write(conf.join("ports.conf"), format!("Listen 127.0.0.1:{port}\n")).expect("ports");
+        std::fs::write(conf.join("ports.conf"), format!("Listen 127.0.0.1:{port}\n"))
+            .expect("ports");
         // No mod_evasive here: the test's own requests must not trip it.
         for name in ["evasive.load", "evasive.conf", "wsgi.load", "wsgi.conf"] {
             let _ = std::fs::remove_file(conf.join("mods-enabled").join(name));
@@ -89,8 +92,9 @@ impl Server {
         let text = std::fs::read_to_string(self.scratch.path().join("run/apache2.pid")).ok()?;
         let pid: i32 = text.trim().parse().ok()?;
         let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
-            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')));
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+            });
         alive.then_some(pid)
     }
 
@@ -106,9 +110,7 @@ impl Server {
     fn server_header(&self) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connects");
         stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-        stream
-            .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-            .expect("request sent");
+        stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("request sent");
         let mut response = String::new();
         let _ = stream.read_to_string(&mut response);
         response
@@ -147,7 +149,8 @@ fn apply(target: &Target, plan: &Plan, backups: &Path) -> (Result<(), String>, V
         options: RunOptions { offline: true, evaluate: false },
         on_step: &mut on_step,
     };
-    let outcome = fix::apply(plan, target, backups, &mut checks).map(|_| ()).map_err(|e| e.to_string());
+    let outcome =
+        fix::apply(plan, target, backups, &mut checks).map(|_| ()).map_err(|e| e.to_string());
     (outcome, steps)
 }
 
@@ -160,7 +163,8 @@ fn a_live_fix_is_tested_by_apache2ctl_and_reloaded_gracefully() {
     let packages = Installed::load(&target).expect("dpkg status");
     let list = checklist();
     let item = list.item("apache.server-tokens").expect("item");
-    let planning = ApachePlanning { target: &target, config: &config, packages: &packages, staged: false };
+    let planning =
+        ApachePlanning { target: &target, config: &config, packages: &packages, staged: false };
     let plan = planning.plan(item).expect("plans").expect("an Apache plan");
     assert_eq!(plan.validators, [Validator::ApacheConfigTest, Validator::ApacheReload]);
     assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);

@@ -49,7 +49,6 @@ fn module_package(module: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-
 fn apt_line(package: &str) -> String {
     format!("DEBIAN_FRONTEND=noninteractive apt-get install -y {package}")
 }
@@ -59,7 +58,7 @@ pub struct ApachePlanning<'a> {
     pub target: &'a Target,
     pub config: &'a ApacheConfig,
     pub packages: &'a Installed,
-    /// Take the staged path where a fix has one (ModSecurity DetectionOnly).
+    /// Take the staged path where a fix has one (`ModSecurity` in `DetectionOnly`).
     pub staged: bool,
 }
 
@@ -121,7 +120,9 @@ impl ApachePlanning<'_> {
         plan.completes = false;
         plan.operator_steps.push(apt_line(package));
         plan.blocked = Some(if self.target.is_live_system() {
-            format!("{package} is not installed: {installer} installs it first, then plan this again")
+            format!(
+                "{package} is not installed: {installer} installs it first, then plan this again"
+            )
         } else {
             format!(
                 "{package} is not installed and cannot be installed here (the root is {}, not /); install it on the server, then apply this fix",
@@ -216,11 +217,9 @@ impl ApachePlanning<'_> {
     }
 
     fn drop_in(&self, item_id: &str, directive: &str, value: &str) -> Result<Plan, PlanError> {
-        let mut plan = Plan::new(
-            item_id,
-            format!("set {directive} {value} in conf-available/{DROP_IN}"),
-        );
-        let mut draft = Draft::new(self)?;
+        let mut plan =
+            Plan::new(item_id, format!("set {directive} {value} in conf-available/{DROP_IN}"));
+        let mut draft = Draft::new(self);
         draft.set_drop_in(&[format!("{directive} {value}")]);
         let wanted = format!("{directive} {value}");
         for (parents, found) in self.config.everywhere(directive) {
@@ -263,7 +262,7 @@ impl ApachePlanning<'_> {
 
     fn indexes_off(&self, item_id: &str) -> Result<Plan, PlanError> {
         let mut plan = Plan::new(item_id, "turn directory listings off (Options -Indexes)");
-        let mut draft = Draft::new(self)?;
+        let mut draft = Draft::new(self);
         let walk = self.config.walk();
         let mut done: Vec<Place> = Vec::new();
         for served in self.config.served_directories() {
@@ -298,7 +297,10 @@ impl ApachePlanning<'_> {
                     continue;
                 }
                 let words = options_words(directive);
-                draft.set_line(directive, &format!("{} {}", directive.name, without_indexes(&words)))?;
+                draft.set_line(
+                    directive,
+                    &format!("{} {}", directive.name, without_indexes(&words)),
+                )?;
             } else {
                 // An access file (.htaccess): its lines are not in the tree.
                 let words = syntax::words(text);
@@ -317,29 +319,26 @@ impl ApachePlanning<'_> {
             item_id,
             format!("Mozilla's intermediate TLS settings in conf-available/{DROP_IN}"),
         );
-        let (openssl, curves) = match openssl_version(self.target, self.packages) {
-            Some(version) => {
-                let curves = if version_at_least(&version, 3, 5) {
-                    "X25519MLKEM768:X25519:prime256v1:secp384r1"
-                } else {
-                    "X25519:prime256v1:secp384r1"
-                };
-                (version, curves)
-            }
-            None => {
-                plan.warnings.push(
-                    "the target's OpenSSL version is unknown: the curves leave out X25519MLKEM768, which needs OpenSSL 3.5"
-                        .to_owned(),
-                );
-                ("(unknown)".to_owned(), "X25519:prime256v1:secp384r1")
-            }
+        let version = openssl_version(self.target, self.packages);
+        if version.is_none() {
+            plan.warnings.push(
+                "the target's OpenSSL version is unknown: the curves leave out X25519MLKEM768, which needs OpenSSL 3.5"
+                    .to_owned(),
+            );
+        }
+        let curves = if version.as_deref().is_some_and(|v| version_at_least(v, 3, 5)) {
+            "X25519MLKEM768:X25519:prime256v1:secp384r1"
+        } else {
+            "X25519:prime256v1:secp384r1"
         };
+        let openssl = version.unwrap_or_else(|| "(unknown)".to_owned());
         let text = TLS_TEMPLATE.replace("{{openssl}}", &openssl).replace("{{curves}}", curves);
-        let mut draft = Draft::new(self)?;
+        let mut draft = Draft::new(self);
         draft.set_drop_in(&text.lines().map(str::to_owned).collect::<Vec<_>>());
 
         // A TLS virtual host's own value overrides the server's.
-        let note = format!("a weaker TLS setting than the server's; conf-available/{DROP_IN} sets them");
+        let note =
+            format!("a weaker TLS setting than the server's; conf-available/{DROP_IN} sets them");
         for vhost in self.config.virtual_hosts().into_iter().filter(|vhost| vhost.ssl) {
             for directive in vhost.all("SSLProtocol") {
                 if !protocol_strong(directive) {
@@ -396,9 +395,10 @@ impl ApachePlanning<'_> {
             .replace("{{module}}", &module)
             .replace("{{enabled}}\n", enabled)
             .replace("{{enabled}}", enabled);
-        plan.title = format!("write mod_evasive's settings in <IfModule {module}> ({package} {version})");
+        plan.title =
+            format!("write mod_evasive's settings in <IfModule {module}> ({package} {version})");
         let path = format!("{}/mods-available/evasive.conf", self.root());
-        let mut draft = Draft::new(self)?;
+        let mut draft = Draft::new(self);
         draft.whole_file(&path, text)?;
         draft.finish(&mut plan)?;
 
@@ -462,7 +462,7 @@ impl ApachePlanning<'_> {
         let dir = self.modsecurity_dir();
         let conf = format!("{dir}/modsecurity.conf");
         let wanted = format!("SecRuleEngine {mode}");
-        let mut draft = Draft::new(self)?;
+        let mut draft = Draft::new(self);
         if self.exists(&conf) {
             let text = self.read(&conf)?;
             draft.whole_file(&conf, set_directive_lines(&text, "SecRuleEngine", &wanted))?;
@@ -476,8 +476,7 @@ impl ApachePlanning<'_> {
             }
             let text = self.read(&recommended)?;
             draft.whole_file(&conf, set_directive_lines(&text, "SecRuleEngine", &wanted))?;
-            plan.title =
-                format!("copy {recommended} to {conf} with SecRuleEngine {mode}");
+            plan.title = format!("copy {recommended} to {conf} with SecRuleEngine {mode}");
         }
         // A later server-level line would override the file's.
         for directive in self.config.server_level("SecRuleEngine") {
@@ -538,13 +537,19 @@ impl ApachePlanning<'_> {
             })
             .map(|(index, _)| index)
             .collect();
-        let mut draft = Draft::new(self)?;
+        let mut draft = Draft::new(self);
         if copies.is_empty() {
             if !self.packages.is_installed("modsecurity-crs") {
                 if self.target.is_live_system() {
                     plan.commands.push(PlannedCommand::new(
                         "env",
-                        &["DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "modsecurity-crs"],
+                        &[
+                            "DEBIAN_FRONTEND=noninteractive",
+                            "apt-get",
+                            "install",
+                            "-y",
+                            "modsecurity-crs",
+                        ],
                     ));
                 } else {
                     plan.operator_steps.push(apt_line("modsecurity-crs"));
@@ -629,9 +634,9 @@ fn include_crs(text: &str) -> Option<String> {
         let indent: String = lines[index].chars().take_while(|c| c.is_whitespace()).collect();
         lines[index] = format!("{indent}{LINE}");
     } else {
-        let close = lines.iter().rposition(|line| {
-            line.trim().to_ascii_lowercase().starts_with("</ifmodule")
-        })?;
+        let close = lines
+            .iter()
+            .rposition(|line| line.trim().to_ascii_lowercase().starts_with("</ifmodule"))?;
         lines.insert(close, format!("\t{LINE}"));
     }
     Some(lines.join("\n") + "\n")
@@ -722,7 +727,8 @@ fn is_tls13_suite_line(directive: &Directive) -> bool {
 
 fn protocol_strong(directive: &Directive) -> bool {
     directive.trailing_comment().is_none()
-        && tls::protocols(&directive.args).is_ok_and(|set| !set.is_empty() && tls::legacy(&set).is_empty())
+        && tls::protocols(&directive.args)
+            .is_ok_and(|set| !set.is_empty() && tls::legacy(&set).is_empty())
 }
 
 fn cipher_strong(directive: &Directive) -> bool {
@@ -802,7 +808,11 @@ impl FileDraft {
                 Change::Replace(new) => new.iter().map(|line| format!("{indent}{line}")).collect(),
                 Change::CommentOut(note) => {
                     let mut out = vec![format!("{indent}# portcullis: {note}")];
-                    out.extend(lines[start..end].iter().map(|old| format!("{indent}#{}", old.trim_start())));
+                    out.extend(
+                        lines[start..end]
+                            .iter()
+                            .map(|old| format!("{indent}#{}", old.trim_start())),
+                    );
                     out
                 }
             };
@@ -829,7 +839,7 @@ struct Draft<'p, 'a> {
 }
 
 impl<'p, 'a> Draft<'p, 'a> {
-    fn new(planning: &'p ApachePlanning<'a>) -> Result<Self, PlanError> {
+    fn new(planning: &'p ApachePlanning<'a>) -> Self {
         let conf_include = planning
             .config
             .walk()
@@ -840,7 +850,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                     && d.arg().is_some_and(|arg| arg.contains("conf-enabled"))
             })
             .map(|d| d.place.clone());
-        Ok(Draft { planning, files: BTreeMap::new(), drop_in: None, conf_include })
+        Draft { planning, files: BTreeMap::new(), drop_in: None, conf_include }
     }
 
     fn available_path(&self) -> String {
@@ -897,8 +907,9 @@ impl<'p, 'a> Draft<'p, 'a> {
 
     fn set_drop_in(&mut self, lines: &[String]) {
         if self.drop_in.is_none() {
-            let text = std::fs::read_to_string(self.planning.target.host_path(self.available_path()))
-                .unwrap_or_else(|_| DROP_IN_HEADER.join("\n") + "\n");
+            let text =
+                std::fs::read_to_string(self.planning.target.host_path(self.available_path()))
+                    .unwrap_or_else(|_| DROP_IN_HEADER.join("\n") + "\n");
             self.drop_in = Some(parse_entries(&text));
         }
         if let Some(entries) = &mut self.drop_in {
@@ -925,7 +936,13 @@ impl<'p, 'a> Draft<'p, 'a> {
         self.files.get_mut(&key).ok_or_else(|| PlanError(format!("{inside}: lost its draft")))
     }
 
-    fn change(&mut self, file: &str, first: u32, last: u32, change: Change) -> Result<(), PlanError> {
+    fn change(
+        &mut self,
+        file: &str,
+        first: u32,
+        last: u32,
+        change: Change,
+    ) -> Result<(), PlanError> {
         let draft = self.file(file)?;
         if draft.before.is_none() {
             return Err(PlanError(format!("{file} does not exist")));
@@ -945,7 +962,12 @@ impl<'p, 'a> Draft<'p, 'a> {
         }
         lines.push(text.to_owned());
         let place = &directive.place;
-        self.change(&place.file, place.line, directive.last_line.max(place.line), Change::Replace(lines))
+        self.change(
+            &place.file,
+            place.line,
+            directive.last_line.max(place.line),
+            Change::Replace(lines),
+        )
     }
 
     /// Rewrites one physical line that is not part of the include tree.
@@ -1046,7 +1068,10 @@ fn parse_entries(text: &str) -> Vec<Entry> {
                 end += 1;
             }
         }
-        entries.push(Entry { key, lines: lines[index..end].iter().map(|l| (*l).to_owned()).collect() });
+        entries.push(Entry {
+            key,
+            lines: lines[index..end].iter().map(|l| (*l).to_owned()).collect(),
+        });
         index = end;
     }
     entries
@@ -1065,8 +1090,9 @@ fn set_entry(entries: &mut Vec<Entry>, lines: &[String]) {
     let last_blank = entries.last().is_none_or(|entry| {
         entry.key.is_none() && entry.lines.last().is_none_or(|line| line.trim().is_empty())
     });
-    let after_directive = entries.last().is_some_and(|entry| entry.lines.len() == 1 && entry.key.is_some());
-    if !last_blank && !(lines.len() == 1 && after_directive) {
+    let after_directive =
+        entries.last().is_some_and(|entry| entry.lines.len() == 1 && entry.key.is_some());
+    if !(last_blank || lines.len() == 1 && after_directive) {
         entries.push(Entry { key: None, lines: vec![String::new()] });
     }
     entries.push(Entry { key, lines: lines.to_vec() });
@@ -1126,11 +1152,8 @@ pub fn config_test_mode(target: &Target, config: &ApacheConfig, baseline: bool) 
     let host_root = target.host_path(&target.apache_root);
     for module in config.modules.iter().filter(|module| !module.is_static()) {
         let object = module.object.clone().unwrap_or_default();
-        let on_host = if object.starts_with('/') {
-            PathBuf::from(&object)
-        } else {
-            host_root.join(&object)
-        };
+        let on_host =
+            if object.starts_with('/') { PathBuf::from(&object) } else { host_root.join(&object) };
         if !on_host.is_file() {
             return ConfigTest::ModelOnly(format!(
                 "the tree loads {object}, which this machine does not have, so Apache's own test cannot read the tree here"
@@ -1181,12 +1204,7 @@ fn tree_test(target: &Target) -> Result<(), String> {
     let inside_root = target.apache_root.display().to_string();
     let envvars = std::fs::read_to_string(host_root.join("envvars")).unwrap_or_default();
     let mut command = Command::new(APACHE_BINARY);
-    command
-        .arg("-t")
-        .arg("-d")
-        .arg(&host_root)
-        .arg("-f")
-        .arg(host_root.join("apache2.conf"));
+    command.arg("-t").arg("-d").arg(&host_root).arg("-f").arg(host_root.join("apache2.conf"));
     for (name, value) in syntax::envvars(&envvars, &inside_root) {
         command.env(name, value);
     }
@@ -1256,20 +1274,16 @@ fn process_alive(pid: i32) -> bool {
 
 /// The command that reloads (or with `restart`, restarts) the instance.
 fn control_command(target: &Target, restart: bool) -> Command {
-    match systemd_unit(&target.apache_root) {
-        Some(unit) => {
-            let mut command = Command::new("systemctl");
-            command.arg(if restart { "restart" } else { "reload" }).arg(unit);
-            command
-        }
-        None => {
-            let program = find_program("apache2ctl").unwrap_or_else(|| PathBuf::from("apache2ctl"));
-            let mut command = Command::new(program);
-            command.arg(if restart { "restart" } else { "graceful" });
-            command.env("APACHE_CONFDIR", &target.apache_root);
-            command
-        }
+    if let Some(unit) = systemd_unit(&target.apache_root) {
+        let mut command = Command::new("systemctl");
+        command.arg(if restart { "restart" } else { "reload" }).arg(unit);
+        return command;
     }
+    let program = find_program("apache2ctl").unwrap_or_else(|| PathBuf::from("apache2ctl"));
+    let mut command = Command::new(program);
+    command.arg(if restart { "restart" } else { "graceful" });
+    command.env("APACHE_CONFDIR", &target.apache_root);
+    command
 }
 
 /// Reloads Apache gracefully on the live system and checks that it still
@@ -1328,8 +1342,9 @@ mod tests {
         let mut entries = parse_entries("# head\n\nServerTokens OS\n");
         set_entry(&mut entries, &["ServerTokens Prod".to_owned()]);
         set_entry(&mut entries, &["ServerSignature Off".to_owned()]);
-        let block: Vec<String> =
-            ["<Directory /var/www/>", "\tOptions -Indexes", "</Directory>"].map(str::to_owned).to_vec();
+        let block: Vec<String> = ["<Directory /var/www/>", "\tOptions -Indexes", "</Directory>"]
+            .map(str::to_owned)
+            .to_vec();
         set_entry(&mut entries, &block);
         let text = render_entries(&entries);
         assert_eq!(
@@ -1353,9 +1368,15 @@ mod tests {
     fn the_crs_include_goes_inside_the_module_block() {
         let text = "<IfModule security2_module>\n\tSecDataDir /var/cache/modsecurity\n\tIncludeOptional /etc/modsecurity/*.conf\n</IfModule>\n";
         let after = include_crs(text).expect("a block");
-        assert!(after.contains("\tIncludeOptional /usr/share/modsecurity-crs/*.load\n</IfModule>"), "{after}");
+        assert!(
+            after.contains("\tIncludeOptional /usr/share/modsecurity-crs/*.load\n</IfModule>"),
+            "{after}"
+        );
         assert_eq!(include_crs(&after).as_deref(), Some(after.as_str()));
-        let commented = text.replace("</IfModule>", "\t#IncludeOptional /usr/share/modsecurity-crs/*.load\n</IfModule>");
+        let commented = text.replace(
+            "</IfModule>",
+            "\t#IncludeOptional /usr/share/modsecurity-crs/*.load\n</IfModule>",
+        );
         assert_eq!(include_crs(&commented), Some(after));
     }
 

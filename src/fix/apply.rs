@@ -256,8 +256,8 @@ pub fn remove_links(links: &[CreatedLink]) -> Result<(), String> {
         if !ours {
             continue;
         }
-        let removed = fs::remove_file(&link.link)
-            .and_then(|()| link.link.parent().map_or(Ok(()), sync_dir));
+        let removed =
+            fs::remove_file(&link.link).and_then(|()| link.link.parent().map_or(Ok(()), sync_dir));
         if let Err(err) = removed {
             errors.push(format!("{}: {err}", link.path));
         }
