@@ -305,6 +305,12 @@ fn debians_own_tree_fixed_by_every_apache_fix_passes_apaches_own_test() {
     }
     let (ok, out) = apache_test(&target);
     assert!(ok, "apache2 -t refuses the fixed tree: {out}");
+    // This machine has mod_evasive 1.10.x: its settings answer to mod_evasive20.c.
+    let evasive =
+        std::fs::read_to_string(target.host_path("/etc/apache2/mods-available/evasive.conf"))
+            .expect("evasive.conf");
+    assert!(evasive.contains("<IfModule mod_evasive20.c>"), "{evasive}");
+    assert!(!evasive.contains("DOSEnabled"), "{evasive}");
 
     // Apache under another root reads this machine's /etc/modsecurity: point
     // the ModSecurity includes at the tree's copy to test the file we wrote.
@@ -467,6 +473,26 @@ fn a_second_crs_include_is_commented_out() {
     let text = std::fs::read_to_string(&extra).expect("read");
     assert!(text.contains("#Include /usr/share/modsecurity-crs/owasp-crs.load"), "{text}");
     assert_eq!(status_of(&target, "apache.modsecurity-crs"), Status::Pass);
+    let (ok, out) = apache_test(&target);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_server_level_value_in_a_site_file_read_after_the_drop_in_is_set_too() {
+    let (dir, target) = debian_root();
+    let site = target.host_path("/etc/apache2/sites-enabled/zammad.conf");
+    std::fs::write(
+        &site,
+        "ServerTokens OS\n<VirtualHost *:80>\n    ServerName example.com\n</VirtualHost>\n",
+    )
+    .expect("site");
+    let tokens = plan(&target, "apache.server-tokens", false);
+    apply(&target, &tokens, &dir.path().join("b")).expect("applies");
+    assert_eq!(
+        std::fs::read_to_string(&site).expect("site").lines().next(),
+        Some("ServerTokens Prod")
+    );
+    assert_eq!(status_of(&target, "apache.server-tokens"), Status::Pass);
     let (ok, out) = apache_test(&target);
     assert!(ok, "{out}");
 }

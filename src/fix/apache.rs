@@ -721,7 +721,8 @@ fn without_indexes(words: &[String]) -> String {
 }
 
 fn is_tls13_suite_line(directive: &Directive) -> bool {
-    directive.args.len() > 1
+    directive.is("SSLCipherSuite")
+        && directive.args.len() > 1
         && (directive.args[0].eq_ignore_ascii_case("TLSv1.3") || directive.args[0] == "SSL")
 }
 
