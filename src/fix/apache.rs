@@ -99,12 +99,17 @@ impl ApachePlanning<'_> {
             .map_err(|err| PlanError(format!("cannot read {inside}: {err}")))
     }
 
-    /// Apache's own test, and on the live system the reload after it.
+    /// Apache's own test where it can run (else a warning says the model
+    /// alone checked the change), and on the live system the reload.
     fn validate(&self, plan: &mut Plan) {
-        if let ConfigTest::ModelOnly(why) = config_test_mode(self.target, self.config, true) {
-            plan.warnings.push(format!("checked by portcullis's model alone: {why}"));
+        match config_test_mode(self.target, self.config, true) {
+            ConfigTest::ModelOnly(why) => {
+                plan.warnings.push(format!("checked by portcullis's model alone: {why}"));
+            }
+            ConfigTest::Apache2ctl | ConfigTest::TreeBinary => {
+                plan.validators.push(Validator::ApacheConfigTest);
+            }
         }
-        plan.validators.push(Validator::ApacheConfigTest);
         if self.target.is_live_system() {
             plan.validators.push(Validator::ApacheReload);
         }
@@ -1136,9 +1141,11 @@ fn baseline_cache() -> &'static Mutex<HashMap<PathBuf, Result<(), String>>> {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// How Apache's own test will run for `target`. With `baseline`, under
-/// another root the test is run once on the tree as it is now, and a tree
-/// that fails it is left to the model.
+/// How Apache's own test will run for `target`. With `baseline` (when
+/// planning), under another root the test is first run on the tree as it is
+/// now (once per tree and process), and a tree that already fails it is left
+/// to the model; without it (when validating) only what this machine has
+/// decides.
 pub fn config_test_mode(target: &Target, config: &ApacheConfig, baseline: bool) -> ConfigTest {
     if target.is_live_system() {
         return if find_program("apache2ctl").is_some() {
@@ -1161,18 +1168,17 @@ pub fn config_test_mode(target: &Target, config: &ApacheConfig, baseline: bool) 
             ));
         }
     }
+    if !baseline {
+        return ConfigTest::TreeBinary;
+    }
     let cached = baseline_cache().lock().ok().and_then(|cache| cache.get(&host_root).cloned());
-    let outcome = match cached {
-        Some(outcome) => outcome,
-        None if baseline => {
-            let outcome = tree_test(target);
-            if let Ok(mut cache) = baseline_cache().lock() {
-                cache.insert(host_root, outcome.clone());
-            }
-            outcome
+    let outcome = cached.unwrap_or_else(|| {
+        let outcome = tree_test(target);
+        if let Ok(mut cache) = baseline_cache().lock() {
+            cache.insert(host_root, outcome.clone());
         }
-        None => Ok(()),
-    };
+        outcome
+    });
     match outcome {
         Ok(()) => ConfigTest::TreeBinary,
         Err(why) => ConfigTest::ModelOnly(format!(
@@ -1183,7 +1189,7 @@ pub fn config_test_mode(target: &Target, config: &ApacheConfig, baseline: bool) 
 }
 
 /// Runs Apache's own configuration test where it can run; Ok with nothing
-/// run where it cannot (the plan said so).
+/// run where this machine lacks what it needs.
 pub fn run_config_test(target: &Target) -> Result<(), String> {
     let config = ApacheConfig::load(target).map_err(|err| err.to_string())?;
     match config_test_mode(target, &config, false) {

@@ -123,8 +123,12 @@ impl Validator {
         match self {
             Validator::PythonCompile { file } => format!("Python compiles {file}"),
             Validator::DjangoCheck => "manage.py check".to_owned(),
-            Validator::ApacheConfigTest => "apache2ctl -t".to_owned(),
-            Validator::ApacheReload => "graceful reload of Apache".to_owned(),
+            Validator::ApacheConfigTest => {
+                "Apache's own configuration test (apache2ctl -t)".to_owned()
+            }
+            Validator::ApacheReload => {
+                "a graceful reload of Apache, which must still run after it".to_owned()
+            }
         }
     }
 
@@ -214,6 +218,9 @@ impl Plan {
         }
         for command in &self.commands {
             let _ = writeln!(out, "$ {}", command.display());
+        }
+        for validator in &self.validators {
+            let _ = writeln!(out, "  check: {}", validator.describe());
         }
         if let Some(why) = &self.blocked {
             let _ = writeln!(out, "  not applied here: {why}");
