@@ -1088,9 +1088,15 @@ fn set_entry(entries: &mut Vec<Entry>, lines: &[String]) {
     let Some(first) = lines.first() else { return };
     let key = entry_key(first);
     if key.is_some()
-        && let Some(existing) = entries.iter_mut().find(|entry| entry.key == key)
+        && let Some(first_at) = entries.iter().position(|entry| entry.key == key)
     {
-        existing.lines = lines.to_vec();
+        entries[first_at].lines = lines.to_vec();
+        // A second copy further down (added by hand) would win over this one.
+        let mut index = 0;
+        entries.retain(|entry| {
+            index += 1;
+            index - 1 <= first_at || entry.key != key
+        });
         return;
     }
     let last_blank = entries.last().is_none_or(|entry| {
@@ -1358,6 +1364,9 @@ mod tests {
             text,
             "# head\n\nServerTokens Prod\nServerSignature Off\n\n<Directory /var/www/>\n\tOptions -Indexes\n</Directory>\n"
         );
+        let mut doubled = parse_entries(&format!("{text}ServerTokens Full\n"));
+        set_entry(&mut doubled, &["ServerTokens Prod".to_owned()]);
+        assert_eq!(render_entries(&doubled), text);
         let mut again = parse_entries(&text);
         set_entry(&mut again, &block);
         set_entry(&mut again, &["servertokens Prod".to_owned()]);
