@@ -225,6 +225,41 @@ fn a_failed_recheck_removes_the_links_the_plan_made() {
     assert_eq!(before, snapshot(&target.root));
 }
 
+/// Checks that stop the apply in the middle, as a kill would.
+struct Interrupted;
+
+impl fix::Checks for Interrupted {
+    fn validate(&mut self, _: &Validator) -> Result<(), String> {
+        panic!("interrupted after the writes");
+    }
+    fn run_commands(&mut self, _: &Plan) -> Result<Vec<String>, String> {
+        Ok(Vec::new())
+    }
+    fn recheck(&mut self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_interrupted_apply_is_recovered_links_included() {
+    let (dir, target) = demo();
+    let before = snapshot(&target.root);
+    let mut plan = plan(&target, "apache.server-tokens", false);
+    plan.validators = vec![Validator::ApacheConfigTest];
+    let backups = dir.path().join("backups");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = fix::apply(&plan, &target, &backups, &mut Interrupted);
+    }));
+    assert!(outcome.is_err(), "the apply was interrupted");
+    let link = target.host_path(format!("/etc/apache2/conf-enabled/{DROP_IN}"));
+    assert!(std::fs::symlink_metadata(&link).is_ok(), "the link was made before the interruption");
+
+    let recovered = fix::apply::recover_interrupted(&backups).expect("recovers");
+    assert_eq!(recovered.len(), 1);
+    assert_eq!(recovered[0].links.len(), 1);
+    assert_eq!(before, snapshot(&target.root), "recovery left differences");
+}
+
 /// This machine's Debian Apache configuration (and the `ModSecurity` files it
 /// includes, and the dpkg status) copied under a temporary root, with `mod_ssl`
 /// and the default TLS site enabled.
