@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Plan, Validator};
+use super::plan::{Plan, PlannedLink, Validator};
 use crate::target::Target;
 
 /// One file's backup, as the journal records it.
@@ -36,6 +36,18 @@ pub struct Backup {
     pub after_sha256: String,
 }
 
+/// A symlink a plan created; rolling back removes it (only while it is
+/// still a link pointing where the plan pointed it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedLink {
+    /// The link as named inside the target.
+    pub path: String,
+    /// The link on this machine.
+    pub link: PathBuf,
+    /// What it points to, as written in the link.
+    pub target: String,
+}
+
 /// A plan that was applied, for the journal. Holds no secret: the diffs are
 /// redacted and the bytes live only in the backup copies (mode 600).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +59,9 @@ pub struct AppliedPlan {
     pub diffs: Vec<String>,
     pub commands: Vec<String>,
     pub backups: Vec<Backup>,
+    /// Symlinks the plan created (removed before the backups are restored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<CreatedLink>,
 }
 
 /// The steps of an apply, reported as they happen.
@@ -97,6 +112,9 @@ pub trait Checks {
     fn run_commands(&mut self, plan: &Plan) -> Result<Vec<String>, String>;
     fn recheck(&mut self, item_id: &str) -> Result<(), String>;
     fn step(&mut self, _step: Step, _detail: &str) {}
+    /// Called once every file of a failed plan is restored (Apache, if the
+    /// plan reloaded it, is restarted on the restored configuration).
+    fn after_rollback(&mut self, _plan: &Plan) {}
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -128,6 +146,14 @@ pub fn apply(
         }
         backups.push((edit, written, current));
     }
+    let mut links = Vec::new();
+    for planned in &plan.links {
+        let link = target.host_path(&planned.path);
+        if fs::symlink_metadata(&link).is_ok() {
+            return Err(ApplyError::Changed { path: planned.path.clone() });
+        }
+        links.push(created_link(planned, link));
+    }
 
     checks.step(Step::Backup, &dir.display().to_string());
     let records = save_backups(&dir, &backups)?;
@@ -139,12 +165,13 @@ pub fn apply(
         diffs: plan.edits.iter().map(super::plan::FileEdit::diff).collect(),
         commands: Vec::new(),
         backups: records,
+        links,
     };
     write_manifest(&dir, &applied)
         .map_err(|source| ApplyError::Backup { path: dir.display().to_string(), source })?;
 
     // From here on, any failure restores every file of the plan.
-    let outcome = write_and_check(plan, &backups, checks);
+    let outcome = write_and_check(plan, &backups, &applied.links, checks);
     match outcome {
         Ok(commands) => {
             applied.commands = commands;
@@ -152,9 +179,11 @@ pub fn apply(
         }
         Err((step, output)) => {
             checks.step(Step::Rollback, &output);
-            match restore(&applied.backups, true) {
+            let restored = remove_links(&applied.links).and(restore(&applied.backups, true));
+            match restored {
                 Ok(()) => {
                     let _ = fs::remove_file(dir.join(MANIFEST));
+                    checks.after_rollback(plan);
                     Err(ApplyError::Failed { step: step.name(), output })
                 }
                 Err(restore) => Err(ApplyError::RollbackFailed {
@@ -171,6 +200,7 @@ pub fn apply(
 fn write_and_check(
     plan: &Plan,
     backups: &[(&super::plan::FileEdit, PathBuf, Option<Vec<u8>>)],
+    links: &[CreatedLink],
     checks: &mut dyn Checks,
 ) -> Result<Vec<String>, (Step, String)> {
     for (edit, written, before) in backups {
@@ -179,7 +209,13 @@ fn write_and_check(
         write_atomic(written, &edit.after, mode)
             .map_err(|err| (Step::Write, format!("{}: {err}", edit.path)))?;
     }
-    for validator in &plan.validators {
+    for link in links {
+        checks.step(Step::Write, &format!("{} -> {}", link.path, link.target));
+        create_link(link).map_err(|err| (Step::Write, format!("{}: {err}", link.path)))?;
+    }
+    let (after, before): (Vec<&Validator>, Vec<&Validator>) =
+        plan.validators.iter().partition(|validator| validator.runs_after_commands());
+    for validator in before {
         checks.step(Step::Validate, &validator.describe());
         checks.validate(validator).map_err(|out| (Step::Validate, out))?;
     }
@@ -187,11 +223,46 @@ fn write_and_check(
         checks.step(Step::Command, "");
     }
     let commands = checks.run_commands(plan).map_err(|out| (Step::Command, out))?;
+    for validator in after {
+        checks.step(Step::Validate, &validator.describe());
+        checks.validate(validator).map_err(|out| (Step::Validate, out))?;
+    }
     if plan.completes {
         checks.step(Step::Recheck, &plan.item_id);
         checks.recheck(&plan.item_id).map_err(|out| (Step::Recheck, out))?;
     }
     Ok(commands)
+}
+
+fn created_link(planned: &PlannedLink, link: PathBuf) -> CreatedLink {
+    CreatedLink { path: planned.path.clone(), link, target: planned.target.clone() }
+}
+
+fn create_link(link: &CreatedLink) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(&link.target, &link.link)?;
+    match link.link.parent() {
+        Some(parent) => sync_dir(parent),
+        None => Ok(()),
+    }
+}
+
+/// Removes the links a plan created, newest first. A path that is no longer
+/// a link to the planned target is left alone (it is not ours any more).
+pub fn remove_links(links: &[CreatedLink]) -> Result<(), String> {
+    let mut errors = Vec::new();
+    for link in links.iter().rev() {
+        let ours = fs::symlink_metadata(&link.link).is_ok_and(|meta| meta.file_type().is_symlink())
+            && fs::read_link(&link.link).is_ok_and(|to| to == Path::new(&link.target));
+        if !ours {
+            continue;
+        }
+        let removed =
+            fs::remove_file(&link.link).and_then(|()| link.link.parent().map_or(Ok(()), sync_dir));
+        if let Err(err) = removed {
+            errors.push(format!("{}: {err}", link.path));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
 }
 
 /// The file a path really names: the target of a symlink (so that the link
@@ -286,6 +357,7 @@ pub fn recover_interrupted(backup_root: &Path) -> Result<Vec<AppliedPlan>, Strin
     }
     pending.sort_by_key(|applied| std::cmp::Reverse(applied.applied_at));
     for applied in &pending {
+        remove_links(&applied.links)?;
         restore(&applied.backups, true)?;
         let _ = fs::remove_file(backup_root.join(&applied.id).join(MANIFEST));
     }

@@ -50,7 +50,13 @@ impl Checks for TargetChecks<'_> {
                 command.args(["-c", script]).arg(&host).arg(file);
                 run(&mut command).map(|_| ())
             }
-            Validator::DjangoCheck | Validator::ApacheConfigTest => Ok(()),
+            Validator::DjangoCheck => Ok(()),
+            Validator::ApacheConfigTest => super::apache::run_config_test(self.target),
+            Validator::ApacheReload => {
+                let done = super::apache::reload(self.target)?;
+                (self.on_step)(Step::Validate, &done);
+                Ok(())
+            }
         }
     }
 
@@ -90,6 +96,16 @@ impl Checks for TargetChecks<'_> {
 
     fn step(&mut self, step: Step, detail: &str) {
         (self.on_step)(step, detail);
+    }
+
+    fn after_rollback(&mut self, plan: &Plan) {
+        if plan.validators.contains(&Validator::ApacheReload) {
+            let outcome = match super::apache::restart_after_rollback(self.target) {
+                Ok(_) => "Apache reloaded on the restored configuration".to_owned(),
+                Err(err) => format!("restarting Apache failed: {err}"),
+            };
+            (self.on_step)(Step::Rollback, &outcome);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! validation, re-check and automatic rollback, and the journal records that
 //! make any fix undoable.
 
+pub mod apache;
 pub mod apply;
 pub mod checks;
 pub mod django;
@@ -10,5 +11,5 @@ pub mod pyedit;
 pub mod run;
 pub mod textedit;
 
-pub use apply::{AppliedPlan, ApplyError, Backup, Checks, Step, apply};
-pub use plan::{FileEdit, Plan, PlannedCommand, StagedStep, Validator};
+pub use apply::{AppliedPlan, ApplyError, Backup, Checks, CreatedLink, Step, apply};
+pub use plan::{FileEdit, Plan, PlannedCommand, PlannedLink, StagedStep, Validator};

@@ -109,8 +109,12 @@ pub enum Validator {
     PythonCompile { file: String },
     /// `manage.py check` reports no new errors.
     DjangoCheck,
-    /// `apache2ctl -t` accepts the configuration.
+    /// `apache2ctl -t` accepts the configuration (on the live system; under
+    /// another root, the `apache2` binary on the tree where that can work).
     ApacheConfigTest,
+    /// A graceful reload of Apache on the live system, after the plan's
+    /// commands, and Apache must still run afterwards.
+    ApacheReload,
 }
 
 impl Validator {
@@ -119,9 +123,30 @@ impl Validator {
         match self {
             Validator::PythonCompile { file } => format!("Python compiles {file}"),
             Validator::DjangoCheck => "manage.py check".to_owned(),
-            Validator::ApacheConfigTest => "apache2ctl -t".to_owned(),
+            Validator::ApacheConfigTest => {
+                "Apache's own configuration test (apache2ctl -t)".to_owned()
+            }
+            Validator::ApacheReload => {
+                "a graceful reload of Apache, which must still run after it".to_owned()
+            }
         }
     }
+
+    /// True for a step that must come after the plan's commands (a reload
+    /// takes in what an install or an edit changed).
+    pub fn runs_after_commands(&self) -> bool {
+        matches!(self, Validator::ApacheReload)
+    }
+}
+
+/// A relative symlink the plan creates (as `a2enmod` and `a2enconf` do);
+/// rolling back removes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedLink {
+    /// The link, as named inside the target.
+    pub path: String,
+    /// What it points to, as written in the link (`../conf-available/x.conf`).
+    pub target: String,
 }
 
 /// A step of a staged path: a gentler value first, the final one later.
@@ -141,6 +166,8 @@ pub struct Plan {
     /// One line: what the plan does.
     pub title: String,
     pub edits: Vec<FileEdit>,
+    /// Symlinks created after the edits (none of them exists yet).
+    pub links: Vec<PlannedLink>,
     /// Run after the edits, on the live system only.
     pub commands: Vec<PlannedCommand>,
     /// Steps the operator must take by hand (a package install under a root
@@ -171,6 +198,7 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.edits.iter().all(|e| e.before.as_deref() == Some(e.after.as_slice()))
             && self.commands.is_empty()
+            && self.links.is_empty()
     }
 
     /// The plan as text: title, warnings, diffs, commands and manual steps.
@@ -185,8 +213,14 @@ impl Plan {
         for edit in &self.edits {
             out.push_str(&edit.diff());
         }
+        for link in &self.links {
+            let _ = writeln!(out, "+ link {} -> {}", link.path, link.target);
+        }
         for command in &self.commands {
             let _ = writeln!(out, "$ {}", command.display());
+        }
+        for validator in &self.validators {
+            let _ = writeln!(out, "  check: {}", validator.describe());
         }
         if let Some(why) = &self.blocked {
             let _ = writeln!(out, "  not applied here: {why}");
