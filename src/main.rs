@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use portcullis::checklist::{self, Checklist};
-use portcullis::fix::run::{Applied, Fixer, Outcome, backups_of};
+use portcullis::fix::run::{Applied, Fixer, Outcome, undo};
 use portcullis::layers::{InputError, Layers};
 use portcullis::probe::{Context, RunOptions};
 use portcullis::report::summary::{Format as SummaryOutput, Summary};
@@ -569,18 +569,13 @@ fn rollback(
     }
     entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
     for entry in &entries {
-        println!(
-            "roll back {} (applied {}): {} file(s)",
-            entry.item,
-            entry.applied,
-            entry.backups.len()
-        );
+        let applied = entry.applied.strftime("%Y-%m-%d %H:%M UTC");
+        println!("roll back {} (applied {applied}): {} file(s)", entry.item, entry.backups.len());
     }
     confirm_changes(yes, &format!("roll back {} fix(es)?", entries.len()))?;
     let mut failed = false;
     for entry in &entries {
-        let backups = backups_of(&target, entry);
-        match portcullis::fix::apply::restore(&backups, force) {
+        match undo(&target, entry, force) {
             Ok(()) => {
                 state
                     .change(|s| {

@@ -5,6 +5,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::apache::ApachePlanning;
 use super::apply::{self as applying, AppliedPlan, Step};
 use super::checks::TargetChecks;
 use super::django::DjangoPlanning;
@@ -70,6 +71,20 @@ impl Fixer<'_> {
             };
             return (finding, Outcome::NoFix(why.to_owned()));
         };
+        if let (Ok(config), Ok(packages)) = (ctx.layers.apache(), ctx.layers.packages()) {
+            let planning =
+                ApachePlanning { target: self.target, config, packages, staged: self.staged };
+            match planning.plan(item) {
+                Ok(Some(plan)) if plan.is_empty() && plan.operator_steps.is_empty() => {
+                    let why =
+                        "the fix would change nothing; the item needs a look by hand".to_owned();
+                    return (finding, Outcome::NoFix(why));
+                }
+                Ok(Some(plan)) => return (finding, Outcome::Planned(Box::new(plan))),
+                Ok(None) => {}
+                Err(err) => return (finding, Outcome::NoFix(err.to_string())),
+            }
+        }
         let outcome = match ctx.layers.django() {
             Ok(facts) => {
                 let planning = DjangoPlanning { target: self.target, facts, staged: self.staged };
@@ -245,12 +260,30 @@ pub fn journal_entry(applied: &AppliedPlan) -> JournalEntry {
             existed: b.copy.is_some(),
         })
         .collect();
+    entry.links.clone_from(&applied.links);
     entry.commands = applied
         .commands
         .iter()
         .map(|c| state::CommandRun { command: c.clone(), status: Some(0) })
         .collect();
     entry
+}
+
+/// Undoes one journal entry: removes the links it created, then puts every
+/// file back. Without `force`, a file changed since the fix is refused.
+pub fn undo(target: &Target, entry: &JournalEntry, force: bool) -> Result<(), String> {
+    let backups = backups_of(target, entry);
+    if !force {
+        let changed = applying::changed_since(&backups);
+        if !changed.is_empty() {
+            return Err(format!(
+                "changed since the fix was applied: {}; a later fix or a hand edit touched it (roll back the later fixes first, or use --force)",
+                changed.join(", ")
+            ));
+        }
+    }
+    applying::remove_links(&entry.links)?;
+    applying::restore(&backups, true)
 }
 
 /// The backups of a journal entry as the apply step restores them.

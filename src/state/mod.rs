@@ -168,6 +168,10 @@ pub struct JournalEntry {
     pub backups: Vec<Backup>,
     #[serde(default)]
     pub commands: Vec<CommandRun>,
+    /// Symbolic links the fix created (`conf-enabled/…`, `mods-enabled/…`);
+    /// rolling back removes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<crate::fix::CreatedLink>,
     /// Set when the fix was rolled back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolled_back: Option<Timestamp>,
@@ -188,6 +192,7 @@ impl JournalEntry {
             diffs: Vec::new(),
             backups: Vec::new(),
             commands: Vec::new(),
+            links: Vec::new(),
             rolled_back: None,
             backups_pruned: None,
         }

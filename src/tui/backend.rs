@@ -12,7 +12,7 @@ use super::app::{
 use super::runtime::{Backend, Resumed, Snapshot};
 use crate::checklist::Checklist;
 use crate::fix::Step;
-use crate::fix::run::{Applied, Fixer, Outcome, backups_of};
+use crate::fix::run::{Applied, Fixer, Outcome};
 use crate::probe::{Context, RunOptions};
 use crate::state::{ItemStatus, LockedState, Position};
 use crate::target::Target;
@@ -287,7 +287,7 @@ impl Backend for StateBackend {
                 .find(|e| e.seq == seq && e.can_roll_back())
                 .cloned()
                 .ok_or_else(|| format!("journal entry {entry} cannot be rolled back"))?;
-            crate::fix::apply::restore(&backups_of(&self.target, &journal_entry), false)?;
+            crate::fix::run::undo(&self.target, &journal_entry, false)?;
             locked
                 .change(|s| {
                     s.record_rollback(seq, now);
