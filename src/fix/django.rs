@@ -60,6 +60,9 @@ impl DjangoPlanning<'_> {
                 let staged = self.staged.then_some(staged_value.as_deref()).flatten();
                 let mut plan = self.set(&item.id, setting, staged.unwrap_or(value))?;
                 if let Some(trial) = staged {
+                    // A trial value does not pass the item yet: the re-check
+                    // is not a reason to roll it back.
+                    plan.completes = false;
                     plan.staged = Some(StagedStep {
                         name: format!("{setting} = {trial} first"),
                         next_after_days: 7,
@@ -79,6 +82,7 @@ impl DjangoPlanning<'_> {
         };
         self.warn(&item.id, &mut plan);
         self.block_on_missing_package(&item.id, &mut plan);
+        self.reload_after_edits(&mut plan);
         Ok(Some(plan))
     }
 
@@ -384,6 +388,7 @@ impl DjangoPlanning<'_> {
             "set the CSP_* settings (django-csp 3) and CSPMiddleware".clone_into(&mut plan.title);
         }
         if report_only {
+            plan.completes = false;
             plan.staged = Some(StagedStep {
                 name: "CSP in report-only mode".to_owned(),
                 next_after_days: 14,
@@ -440,6 +445,22 @@ impl DjangoPlanning<'_> {
                 .to_owned(),
         );
         Ok(plan)
+    }
+
+    /// On the live system, a mod_wsgi daemon reloads the application when
+    /// its WSGI script is touched: settings edits take effect at once.
+    fn reload_after_edits(&self, plan: &mut Plan) {
+        if !self.target.is_live_system() || plan.edits.is_empty() {
+            return;
+        }
+        let Some(ServedBy::ModWsgi { at: Some(at) }) =
+            self.facts.apache.as_ref().map(|a| &a.served_by)
+        else {
+            return;
+        };
+        if let Some(script) = at.text.split_whitespace().nth(2).filter(|s| s.starts_with('/')) {
+            plan.commands.push(PlannedCommand::new("touch", &[script.trim_matches('"')]));
+        }
     }
 
     /// Warnings for fixes that can hurt, said before anything happens.
