@@ -447,7 +447,7 @@ impl DjangoPlanning<'_> {
         Ok(plan)
     }
 
-    /// On the live system, a mod_wsgi daemon reloads the application when
+    /// On the live system, a `mod_wsgi` daemon reloads the application when
     /// its WSGI script is touched: settings edits take effect at once.
     fn reload_after_edits(&self, plan: &mut Plan) {
         if !self.target.is_live_system() || plan.edits.is_empty() {
