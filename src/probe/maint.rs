@@ -488,3 +488,96 @@ mod tests {
         assert_eq!(key_weakness("k3y-Ab9xQ2mN7pL4vR8tY1wE6uI0oP5aS3dF7gH2jK9lZ4xC8vB1nM6"), None);
     }
 }
+
+/// The pip-audit to run: beside `--python`, in the project's virtualenv on
+/// the live system, or on the path.
+fn find_pip_audit(target: &Target, facts: &DjangoFacts) -> Option<std::path::PathBuf> {
+    let beside_python =
+        target.python.as_ref().and_then(|p| p.parent().map(|d| d.join("pip-audit")));
+    let in_venv = facts
+        .project
+        .venv
+        .as_ref()
+        .filter(|_| target.is_live_system())
+        .map(|venv| target.host_path(venv.join("bin/pip-audit")));
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).map(|d| d.join("pip-audit")).find(|p| p.is_file())
+    });
+    beside_python.into_iter().chain(in_venv).find(|p| p.is_file()).or(on_path)
+}
+
+/// `maint.pip-audit-clean`: pip-audit finds nothing in the pinned
+/// requirements. A package it could not look up is never a pass.
+pub fn pip_audit_clean(
+    id: &str,
+    target: &Target,
+    facts: &DjangoFacts,
+    apache: Option<&ApacheConfig>,
+) -> Finding {
+    use crate::maint::pip_audit::{self, AuditOutcome, AuditRequest, AuditWorkdir, Invoker};
+
+    let Some(file) = facts.requirements.files.first() else {
+        return Finding::unknown(id, "the project has no requirements file to audit");
+    };
+    let Some(pip_audit) = find_pip_audit(target, facts) else {
+        return Finding::unknown(
+            id,
+            "pip-audit is not installed where it can run (beside --python, in the project's virtualenv, or on the path)",
+        );
+    };
+    let flat = pip_audit::flatten_requirements(&target.host_path(file));
+    if !flat.unpinned.is_empty() {
+        return Finding::unknown(
+            id,
+            format!(
+                "pip-audit audits exact pins, and these are not pinned with ==: {}",
+                flat.unpinned.join(", ")
+            ),
+        );
+    }
+    let invoker = Invoker::current();
+    let site_user =
+        if invoker.is_root { site_user(target, facts, apache).map(|(user, _)| user) } else { None };
+    let scratch = std::env::temp_dir();
+    let workdir = match AuditWorkdir::create(&scratch, &flat, site_user.as_deref()) {
+        Ok(workdir) => workdir,
+        Err(err) => {
+            return Finding::unknown(
+                id,
+                format!("cannot prepare pip-audit's work directory: {err}"),
+            );
+        }
+    };
+    let mut request = AuditRequest::new(&pip_audit, &workdir.requirements);
+    request.no_install = true;
+    request.site_user = site_user;
+    workdir.apply_to(&mut request);
+    let command = format!("pip-audit -r {file} --format json");
+    let outcome = pip_audit::run(&request, &invoker, std::time::Duration::from_secs(300), |_| {});
+    let evidence: Vec<Evidence> = pip_audit::describe(&outcome)
+        .into_iter()
+        .map(|line| Evidence::command(&command, line))
+        .collect();
+    match &outcome {
+        AuditOutcome::Clean { audited } => {
+            Finding::pass(id, format!("no known vulnerability in {audited} audited packages"))
+                .with_evidence(evidence)
+        }
+        AuditOutcome::Vulnerable { packages, .. } => {
+            Finding::fail(id, format!("{} package(s) with known vulnerabilities", packages.len()))
+                .with_evidence(evidence)
+        }
+        AuditOutcome::NotAudited { skipped } => Finding::unknown(
+            id,
+            format!(
+                "pip-audit could not look up {} package(s): nothing was audited for them",
+                skipped.len()
+            ),
+        )
+        .with_evidence(evidence),
+        AuditOutcome::Failed { message, .. } => {
+            Finding::unknown(id, format!("pip-audit could not run: {message}"))
+                .with_evidence(evidence)
+        }
+    }
+}

@@ -96,7 +96,9 @@ pub fn run(item: &Item, ctx: &Context) -> Finding {
             &item.id,
             "--offline: pip-audit needs the advisory service on the network, so it was not run",
         ),
-        other @ Probe::PipAudit => not_implemented(&item.id, other),
+        Probe::PipAudit => with_django(ctx, &item.id, |facts| {
+            maint::pip_audit_clean(&item.id, &ctx.target, facts, layers.apache().ok())
+        }),
     }
 }
 
@@ -138,14 +140,4 @@ fn apache_item(id: &str, ctx: &Context) -> Finding {
             }
         }
     }
-}
-
-fn not_implemented(id: &str, probe: &Probe) -> Finding {
-    Finding::unknown(
-        id,
-        format!(
-            "the `{}` probe kind is not implemented in this version of portcullis yet",
-            probe.kind()
-        ),
-    )
 }
