@@ -5,10 +5,11 @@
 pub mod apply;
 pub mod checks;
 pub mod django;
+pub mod maint;
 pub mod plan;
 pub mod pyedit;
 pub mod run;
 pub mod textedit;
 
 pub use apply::{AppliedPlan, ApplyError, Backup, Checks, Step, apply};
-pub use plan::{FileEdit, Plan, PlannedCommand, StagedStep, Validator};
+pub use plan::{FileEdit, Ownership, Plan, PlannedCommand, StagedStep, Validator};

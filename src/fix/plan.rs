@@ -19,31 +19,91 @@ pub struct FileEdit {
     pub after: Vec<u8>,
     /// Mode of a file the plan creates.
     pub new_mode: u32,
+    /// Mode and owner the file gets, set on the new bytes before they
+    /// replace the old ones (the backup keeps the old mode and owner).
+    pub set: Option<Ownership>,
+    /// Secrets the diff must hide wherever they stand (a key on a line of
+    /// its own inside a call); never shown, kept only to redact.
+    pub secrets: Vec<String>,
+}
+
+/// The mode and owner a plan gives a file, with the names the operator
+/// knows them by (the ids come from the target's own passwd and group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ownership {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub user: String,
+    pub group: String,
 }
 
 impl FileEdit {
     pub fn change(path: impl Into<String>, before: Vec<u8>, after: Vec<u8>) -> Self {
-        FileEdit { path: path.into(), before: Some(before), after, new_mode: 0o644 }
+        FileEdit {
+            path: path.into(),
+            before: Some(before),
+            after,
+            new_mode: 0o644,
+            set: None,
+            secrets: Vec::new(),
+        }
     }
 
     pub fn create(path: impl Into<String>, after: Vec<u8>, mode: u32) -> Self {
-        FileEdit { path: path.into(), before: None, after, new_mode: mode }
+        FileEdit {
+            path: path.into(),
+            before: None,
+            after,
+            new_mode: mode,
+            set: None,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// True when applying the edit changes the file: its bytes, or its mode
+    /// and owner.
+    pub fn changes(&self) -> bool {
+        self.set.is_some() || self.before.as_deref() != Some(self.after.as_slice())
+    }
+
+    /// The `chmod` and `chown` that give the file its mode and owner, as an
+    /// operator would type them. Shown, never run: the pipeline sets them
+    /// itself, so that a rollback restores the old ones.
+    pub fn ownership_commands(&self) -> Vec<PlannedCommand> {
+        let Some(set) = &self.set else { return Vec::new() };
+        vec![
+            PlannedCommand::new("chown", &[&format!("{}:{}", set.user, set.group), &self.path]),
+            PlannedCommand::new("chmod", &[&format!("{:o}", set.mode), &self.path]),
+        ]
     }
 
     /// The unified diff, with every line that sets a secret redacted.
     pub fn diff(&self) -> String {
         let before = self.before.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let after = String::from_utf8_lossy(&self.after);
-        let before = redact_lines(&before);
-        let after = redact_lines(&after);
+        let before = redact_lines(&self.hide_secrets(&before));
+        let after = redact_lines(&self.hide_secrets(&after));
         let old_name =
             if self.before.is_some() { format!("a{}", self.path) } else { "/dev/null".to_owned() };
         let new_name = format!("b{}", self.path);
-        TextDiff::from_lines(&before, &after)
+        let mut diff = TextDiff::from_lines(&before, &after)
             .unified_diff()
             .context_radius(3)
             .header(&old_name, &new_name)
-            .to_string()
+            .to_string();
+        for command in self.ownership_commands() {
+            let _ = writeln!(diff, "$ {}", command.display());
+        }
+        diff
+    }
+
+    fn hide_secrets(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in self.secrets.iter().filter(|s| !s.is_empty()) {
+            text = text.replace(secret.as_str(), "«redacted»");
+        }
+        text
     }
 }
 
@@ -111,6 +171,16 @@ pub enum Validator {
     DjangoCheck,
     /// `apache2ctl -t` accepts the configuration.
     ApacheConfigTest,
+    /// `logrotate -d` reports no error it did not report before the edit.
+    /// Under `/` the whole configuration is read (`config`), with `known`
+    /// the errors it gave when the plan was made; under another root only
+    /// the drop-in `file` is, since the rest names the host's files.
+    LogrotateDebug {
+        file: String,
+        config: String,
+        #[serde(default)]
+        known: Vec<String>,
+    },
 }
 
 impl Validator {
@@ -120,6 +190,7 @@ impl Validator {
             Validator::PythonCompile { file } => format!("Python compiles {file}"),
             Validator::DjangoCheck => "manage.py check".to_owned(),
             Validator::ApacheConfigTest => "apache2ctl -t".to_owned(),
+            Validator::LogrotateDebug { file, .. } => format!("logrotate -d with {file}"),
         }
     }
 }
@@ -169,8 +240,7 @@ impl Plan {
 
     /// True when applying this plan would change nothing.
     pub fn is_empty(&self) -> bool {
-        self.edits.iter().all(|e| e.before.as_deref() == Some(e.after.as_slice()))
-            && self.commands.is_empty()
+        !self.edits.iter().any(FileEdit::changes) && self.commands.is_empty()
     }
 
     /// The plan as text: title, warnings, diffs, commands and manual steps.
