@@ -432,6 +432,10 @@ impl MaintPlanning<'_> {
 
     fn secret_key_move(&self, id: &str) -> Result<Plan, PlanError> {
         let mut plan = Plan::new(id, "move SECRET_KEY out of the settings into the .env");
+        if self.facts.analysis.literal("SECRET_KEY").is_none() {
+            "SECRET_KEY is not written in the settings".clone_into(&mut plan.title);
+            return Ok(plan);
+        }
         match self.key_source()? {
             KeySource::Literal { at, value, variable } => {
                 let moved = self.move_literal(&mut plan, &at, &value, variable.as_deref())?;
@@ -514,7 +518,26 @@ impl MaintPlanning<'_> {
         let env_text = self.current(&plan, &target.file)?.unwrap_or_default();
         let with_key = set_entry(&env_text, &target.variable, &new);
 
-        // The old key goes first among the fallbacks; any there stay after it.
+        // A weak key is no fallback worth keeping: Django flags it (W025)
+        // and it stays as guessable as before. Without a weak old key, the
+        // old key goes first among the fallbacks and any there stay after it.
+        if let Some(why) = crate::probe::maint::key_weakness(&old) {
+            plan.warnings.push(format!(
+                "the old key is weak ({why}), so it is not kept as a fallback: everyone is logged out and password-reset links sent before now stop working"
+            ));
+            self.put(&mut plan, &target.file, with_key)?;
+            hide(&mut plan, &[old, new]);
+            plan.validators.push(Validator::DjangoCheck);
+            plan.title = format!(
+                "replace the weak SECRET_KEY with a new random key in {} ({})",
+                target.file, target.variable
+            );
+            self.reload_warning(&mut plan);
+            if id == "maint.secret-key-rotated" {
+                plan.completes = false;
+            }
+            return Ok(plan);
+        }
         let (fallbacks_variable, mut secrets) = self.fallbacks_into(&mut plan, &target, &at)?;
         let existing = env_entry_value(&with_key, &fallbacks_variable).unwrap_or_default();
         let mut keys = vec![old.clone()];
@@ -522,6 +545,13 @@ impl MaintPlanning<'_> {
             existing.split(',').map(str::trim).filter(|k| !k.is_empty() && **k != *old).map(str::to_owned),
         );
         keys.extend(secrets.iter().filter(|k| !keys.contains(k)).cloned().collect::<Vec<_>>());
+        let weak = keys.iter().filter(|k| crate::probe::maint::key_weakness(k).is_some()).count();
+        if weak > 0 {
+            keys.retain(|k| crate::probe::maint::key_weakness(k).is_none());
+            plan.warnings.push(format!(
+                "{weak} weak key(s) among the existing fallbacks are dropped: Django flags them (W025)"
+            ));
+        }
         let list = keys.join(",");
         if keys.iter().any(|k| k.contains(',')) {
             return Err(PlanError(
@@ -541,10 +571,7 @@ impl MaintPlanning<'_> {
             "rotate SECRET_KEY: a new random key in {} ({}), the old one kept in {} until sessions signed with it expire",
             target.file, target.variable, fallbacks_variable
         );
-        plan.warnings.push(
-            "reload the site (Apache, or touch the WSGI script) so that it signs with the new key; until then it uses the old one"
-                .to_owned(),
-        );
+        self.reload_warning(&mut plan);
         let days = self.session_days();
         plan.staged = Some(StagedStep {
             name: "SECRET_KEY rotated; the old key is still accepted as a fallback".to_owned(),
@@ -560,6 +587,13 @@ impl MaintPlanning<'_> {
             plan.completes = false;
         }
         Ok(plan)
+    }
+
+    fn reload_warning(&self, plan: &mut Plan) {
+        plan.warnings.push(
+            "reload the site (Apache, or touch the WSGI script) so that it signs with the new key; until then it uses the old one"
+                .to_owned(),
+        );
     }
 
     /// Makes the settings read SECRET_KEY_FALLBACKS from the environment,
@@ -773,7 +807,10 @@ impl MaintPlanning<'_> {
         };
         let project = self.project_inside();
         let mut plan = Plan::new(id, format!("give the site's virtual hosts their own logs ({site}_error.log, {site}_access.log)"));
-        for vhost in config.virtual_hosts() {
+        // Last first, so that an insertion never moves a line still to come.
+        let mut vhosts = config.virtual_hosts();
+        vhosts.sort_by(|a, b| b.place.cmp(&a.place));
+        for vhost in vhosts {
             let serves = vhost
                 .wsgi_script_alias()
                 .is_some_and(|(_, script, _)| script.starts_with(&project))
