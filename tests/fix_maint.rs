@@ -574,3 +574,137 @@ fn virtual_hosts_without_logs_get_their_own() {
             .is_symlink()
     );
 }
+
+/// The demo's settings rewritten to read the environment with another
+/// library, with a strong key in the .env.
+fn demo_with_reader(load: &str, import: &str, read: &str) -> Demo {
+    let demo = Demo::new();
+    let settings = demo
+        .read("/srv/aijack/config/settings.py")
+        .replace("from dotenv import load_dotenv\n", &format!("{import}\n"))
+        .replace("load_dotenv(BASE_DIR / \".env\")\n", &format!("{load}\n"))
+        .replace("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]", &format!("SECRET_KEY = {read}"));
+    demo.write("/srv/aijack/config/settings.py", &settings);
+    let strong = "Z8kP3wQ7rT1yU5iO9pA2sD6fG0hJ4kL8zX3cV7bN1mQ5wE9rT2yU6iO0pA4sD8f";
+    let env: String = demo
+        .read("/srv/aijack/.env")
+        .lines()
+        .map(|l| {
+            if l.starts_with("DJANGO_SECRET_KEY=") {
+                format!("DJANGO_SECRET_KEY={strong}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    demo.write("/srv/aijack/.env", &env);
+    demo
+}
+
+#[test]
+fn django_environ_settings_read_the_fallbacks_with_env_list() {
+    let demo = demo_with_reader(
+        "env = environ.Env()\nenviron.Env.read_env(BASE_DIR / \".env\")",
+        "import environ",
+        "env(\"DJANGO_SECRET_KEY\")",
+    );
+    rotate_and_check(&demo, true);
+    let plan = demo.plan("maint.secret-key-strength").expect("a plan");
+    let applied = demo.apply(&plan).expect("applies");
+    let settings = demo.read("/srv/aijack/config/settings.py");
+    assert!(
+        settings.contains(
+            "SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nSECRET_KEY_FALLBACKS = env.list(\"DJANGO_SECRET_KEY_FALLBACKS\", default=[])\n"
+        ),
+        "{settings}"
+    );
+    restore(&applied.backups, false).expect("rolls back");
+}
+
+#[test]
+fn decouple_settings_read_the_fallbacks_with_config() {
+    let demo = demo_with_reader("", "from decouple import config", "config(\"DJANGO_SECRET_KEY\")");
+    rotate_and_check(&demo, true);
+}
+
+/// The demo with a literal key and no .env loaded at all.
+fn demo_without_env(literal: &str) -> Demo {
+    let demo = Demo::new();
+    let settings = demo
+        .read("/srv/aijack/config/settings.py")
+        .replace("from dotenv import load_dotenv\n", "")
+        .replace("load_dotenv(BASE_DIR / \".env\")\n", "")
+        .replace("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]", &format!("SECRET_KEY = \"{literal}\""));
+    demo.write("/srv/aijack/config/settings.py", &settings);
+    fs::remove_file(demo.path("/srv/aijack/.env")).expect("rm");
+    demo
+}
+
+#[test]
+fn a_literal_key_with_no_env_file_gets_a_private_one_that_the_settings_load() {
+    let literal = "W3xQ9zR1tY5uI7oP2aS4dF6gH8jK0lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS0dF2g";
+    let demo = demo_without_env(literal);
+    let (plan, applied) = demo.fix_and_roll_back("maint.secret-key-source");
+    let shown = shown_texts(&plan, &applied);
+    assert!(!shown.contains(literal), "{shown}");
+    let env = demo.path("/srv/aijack/.env");
+    let manage = fs::metadata(demo.path("/srv/aijack/manage.py")).expect("meta");
+    let meta = fs::metadata(&env).expect("a new .env");
+    assert_eq!((meta.mode() & 0o7777, meta.uid(), meta.gid()), (0o600, manage.uid(), manage.gid()));
+    let settings = demo.read("/srv/aijack/config/settings.py");
+    assert!(settings.contains("from dotenv import load_dotenv\n"), "{settings}");
+    assert!(
+        settings.contains(
+            "load_dotenv(Path(__file__).resolve().parents[1] / \".env\")\nSECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\n"
+        ),
+        "{settings}"
+    );
+    for (library, value) in read_by_libraries(&env, "DJANGO_SECRET_KEY") {
+        assert_eq!(value, literal, "{library}");
+    }
+    let check = deploy_check(&demo);
+    assert!(!check.contains("security.W009"), "Django runs with the moved key:\n{check}");
+}
+
+#[test]
+fn without_python_dotenv_nothing_would_hand_the_key_to_the_site() {
+    let demo = demo_without_env("W3xQ9zR1tY5uI7oP2aS4dF6gH8jK0lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS0dF2g");
+    let requirements = demo.read("/srv/aijack/requirements.txt").replace("python-dotenv==1.2.4\n", "");
+    demo.write("/srv/aijack/requirements.txt", &requirements);
+    let plan = demo.plan("maint.secret-key-source").expect("a plan");
+    let why = plan.blocked.clone().expect("blocked");
+    assert!(why.contains("nothing would hand the key to the site"), "{why}");
+    assert!(plan.operator_steps.iter().any(|s| s.contains("--env-file")), "{}", plan.render());
+}
+
+#[test]
+fn a_literal_key_is_moved_and_rotated_in_one_plan() {
+    let literal = "W3xQ9zR1tY5uI7oP2aS4dF6gH8jK0lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS0dF2g";
+    let demo = Demo::new();
+    let settings = demo
+        .read("/srv/aijack/config/settings.py")
+        .replace("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]", &format!("SECRET_KEY = '{literal}'"));
+    demo.write("/srv/aijack/config/settings.py", &settings);
+    let env: String = demo
+        .read("/srv/aijack/.env")
+        .lines()
+        .filter(|l| !l.starts_with("DJANGO_SECRET_KEY"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    demo.write("/srv/aijack/.env", &env);
+
+    let plan = demo.plan("maint.secret-key-rotated").expect("a plan");
+    assert!(!plan.completes, "the rotation item passes on the journal, after the apply");
+    let applied = demo.apply(&plan).unwrap_or_else(|err| panic!("{err}\n{}", plan.render()));
+    for id in ["maint.secret-key-strength", "maint.secret-key-source"] {
+        assert_eq!(demo.status(id).0, Status::Pass, "{id}: {}", demo.status(id).1);
+    }
+    let env = demo.read("/srv/aijack/.env");
+    assert_eq!(env_value(&env, "DJANGO_SECRET_KEY_FALLBACKS"), literal);
+    assert_ne!(env_value(&env, "DJANGO_SECRET_KEY"), literal);
+    let shown = shown_texts(&plan, &applied);
+    assert!(!shown.contains(literal), "{shown}");
+    assert!(!shown.contains(&env_value(&env, "DJANGO_SECRET_KEY")), "{shown}");
+    let check = deploy_check(&demo);
+    assert!(!check.contains("security.W009") && !check.contains("security.W025"), "{check}");
+}

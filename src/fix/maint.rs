@@ -399,6 +399,7 @@ impl MaintPlanning<'_> {
         variable: Option<&str>,
     ) -> Result<Option<EnvTarget>, PlanError> {
         let variable = variable.unwrap_or(KEY_VARIABLE);
+        let lines_before = self.current(plan, &at.file)?.unwrap_or_default().lines().count();
         let target = self.env_target(plan, &at.file, variable)?;
         if plan.blocked.is_some() {
             return Ok(None);
@@ -413,7 +414,10 @@ impl MaintPlanning<'_> {
         self.put(plan, &target.file, set_entry(&env_text, &target.variable, &entry))?;
 
         let source = self.current(plan, &at.file)?.unwrap_or_default();
-        let line = line_of_assignment(&source, "SECRET_KEY", at.line).unwrap_or(at.line);
+        // Loading the .env added lines above the assignment.
+        let added = source.lines().count().saturating_sub(lines_before);
+        let moved = at.line.saturating_add(u32::try_from(added).unwrap_or(0));
+        let line = line_of_assignment(&source, "SECRET_KEY", moved).unwrap_or(moved);
         let read = read_expression(&target.reader, &target.variable);
         let after = replace_key_read(&source, line, &read)
             .map_err(|why| PlanError(format!("{}:{}: {why}", at.file, at.line)))?;
