@@ -143,16 +143,31 @@ impl Demo {
         let before = self.snapshot();
         let plan = self.plan(id).expect("a plan");
         assert!(!plan.is_empty(), "{id}: the plan changes something:\n{}", plan.render());
-        let applied = self.apply(&plan).unwrap_or_else(|err| panic!("{id}: {err}\n{}", plan.render()));
+        let applied =
+            self.apply(&plan).unwrap_or_else(|err| panic!("{id}: {err}\n{}", plan.render()));
         let (status, summary) = self.status(id);
         assert_eq!(status, Status::Pass, "{id} passes after the fix: {summary}");
         let again = self.plan(id).expect("a second plan");
         assert!(again.is_empty(), "{id}: the second plan is empty:\n{}", again.render());
         restore(&applied.backups, false).expect("rolls back");
-        assert_eq!(self.snapshot(), before, "{id}: the rollback restores every byte, mode and owner");
+        assert_eq!(
+            self.snapshot(),
+            before,
+            "{id}: the rollback restores every byte, mode and owner"
+        );
         self.apply(&plan).unwrap_or_else(|err| panic!("{id} applies again: {err}"));
         (plan, applied)
     }
+}
+
+/// The lines of `text` that `keep` accepts, each ending in a newline.
+fn keep_lines(text: &str, keep: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    for line in text.lines().filter(|l| keep(l)) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn mode(path: &Path) -> u32 {
@@ -167,8 +182,7 @@ fn demo_key(demo: &Demo) -> String {
 fn env_value(text: &str, name: &str) -> String {
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}=")))
-        .map(|v| v.trim_matches('\'').to_owned())
-        .unwrap_or_else(|| panic!("no {name} in the .env"))
+        .map_or_else(|| panic!("no {name} in the .env"), |v| v.trim_matches('\'').to_owned())
 }
 
 /// What each library reads for `variable` from the `.env` at `file`.
@@ -214,11 +228,8 @@ fn deploy_check(demo: &Demo) -> String {
         .env_remove("DJANGO_SECRET_KEY_FALLBACKS")
         .output()
         .expect("manage.py runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("System check identified"), "manage.py check ran:\n{text}");
     text
 }
@@ -260,7 +271,9 @@ fn pip_audit_is_added_to_the_requirements() {
     let demo = Demo::new();
     let (plan, _) = demo.fix_and_roll_back("maint.pip-audit-listed");
     assert_eq!(plan.edits[0].path, "/srv/aijack/requirements.txt");
-    assert!(demo.read("/srv/aijack/requirements.txt").ends_with("sqlparse==0.5.3\npip-audit==2.10.1\n"));
+    assert!(
+        demo.read("/srv/aijack/requirements.txt").ends_with("sqlparse==0.5.3\npip-audit==2.10.1\n")
+    );
 }
 
 #[test]
@@ -384,7 +397,13 @@ fn a_strong_key_is_rotated_and_kept_as_a_fallback() {
     let strong = "q7Rt2mX9vLp4Wn8Kd3Hs6Jf1Zb5Yc0Ge-Ua_Tx2Vr7Ni4Mo9Pk3Ql8Sw6Ej1Fh5";
     let env: String = env
         .lines()
-        .map(|l| if l.starts_with("DJANGO_SECRET_KEY=") { format!("DJANGO_SECRET_KEY={strong}\n") } else { format!("{l}\n") })
+        .map(|l| {
+            if l.starts_with("DJANGO_SECRET_KEY=") {
+                format!("DJANGO_SECRET_KEY={strong}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect();
     demo.write("/srv/aijack/.env", &env);
     rotate_and_check(&demo, true);
@@ -401,8 +420,7 @@ fn a_literal_key_is_moved_to_the_env_and_reads_back_the_same() {
     );
     demo.write("/srv/aijack/config/settings.py", &settings);
     let env = demo.read("/srv/aijack/.env");
-    let env: String =
-        env.lines().filter(|l| !l.starts_with("DJANGO_SECRET_KEY")).map(|l| format!("{l}\n")).collect();
+    let env: String = keep_lines(&env, |l| !l.starts_with("DJANGO_SECRET_KEY"));
     demo.write("/srv/aijack/.env", &env);
 
     let (plan, applied) = demo.fix_and_roll_back("maint.secret-key-source");
@@ -410,7 +428,8 @@ fn a_literal_key_is_moved_to_the_env_and_reads_back_the_same() {
     assert!(!shown.contains(literal), "the key in the plan's texts:\n{shown}");
     assert!(shown.contains("-SECRET_KEY = «redacted»"), "{shown}");
     assert!(
-        demo.read("/srv/aijack/config/settings.py").contains("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\n")
+        demo.read("/srv/aijack/config/settings.py")
+            .contains("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\n")
     );
     for (library, value) in read_by_libraries(&demo.path("/srv/aijack/.env"), "DJANGO_SECRET_KEY") {
         assert_eq!(value, literal, "{library} reads the moved key unchanged");
@@ -442,7 +461,8 @@ fn a_literal_fallback_over_several_lines_is_moved_and_never_shown() {
 #[test]
 fn rotation_needs_django_4_1() {
     let demo = Demo::new();
-    let requirements = demo.read("/srv/aijack/requirements.txt").replace("Django==5.2.19", "Django==4.0.10");
+    let requirements =
+        demo.read("/srv/aijack/requirements.txt").replace("Django==5.2.19", "Django==4.0.10");
     demo.write("/srv/aijack/requirements.txt", &requirements);
     let plan = demo.plan("maint.secret-key-strength").expect("a plan");
     let why = plan.blocked.expect("blocked");
@@ -465,9 +485,10 @@ fn site_ids(demo: &Demo) -> (u32, u32) {
 
 #[test]
 fn env_modes_are_judged_and_fixed_without_locking_the_site_out() {
+    type Case = (u32, u32, u32, bool, (u32, u32, u32));
     let (uid, gid) = site_ids(&Demo::new());
     // (mode, owner, group) → fails first?, and what the fix leaves.
-    let cases: [(u32, u32, u32, bool, (u32, u32, u32)); 6] = [
+    let cases: [Case; 6] = [
         (0o644, 0, 0, true, (0o600, uid, gid)),
         (0o640, 0, gid, false, (0o640, 0, gid)),
         (0o600, uid, gid, false, (0o600, uid, gid)),
@@ -500,8 +521,7 @@ fn env_modes_are_judged_and_fixed_without_locking_the_site_out() {
 #[test]
 fn an_unknown_site_user_gets_no_owner() {
     let demo = Demo::new();
-    let passwd: String =
-        demo.read("/etc/passwd").lines().filter(|l| !l.starts_with("aijack:")).map(|l| format!("{l}\n")).collect();
+    let passwd: String = keep_lines(&demo.read("/etc/passwd"), |l| !l.starts_with("aijack:"));
     demo.write("/etc/passwd", &passwd);
     let err = demo.plan("maint.env-permissions").expect_err("refused");
     assert!(err.contains("not in the target's /etc/passwd"), "{err}");
@@ -530,11 +550,19 @@ fn a_log_covered_twice_is_left_to_the_operator() {
         "/etc/logrotate.d/django-apache",
         "/var/log/apache2/*.log {\n    weekly\n    rotate 4\n}\n",
     );
-    fs::set_permissions(demo.path("/etc/logrotate.d/django-apache"), fs::Permissions::from_mode(0o644))
-        .expect("chmod");
+    fs::set_permissions(
+        demo.path("/etc/logrotate.d/django-apache"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
     assert_eq!(demo.status("maint.logrotate").0, Status::Fail);
     let err = demo.plan("maint.logrotate").expect_err("no plan");
-    assert!(err.contains("is matched by /etc/logrotate.d/apache2:1 and /etc/logrotate.d/django-apache:1"), "{err}");
+    assert!(
+        err.contains(
+            "is matched by /etc/logrotate.d/apache2:1 and /etc/logrotate.d/django-apache:1"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -543,7 +571,8 @@ fn a_broken_drop_in_is_refused_by_logrotate_and_rolled_back() {
     fs::remove_file(demo.path("/etc/logrotate.d/apache2")).expect("rm");
     let mut plan = demo.plan("maint.logrotate").expect("a plan");
     let edit = &mut plan.edits[0];
-    edit.after = String::from_utf8_lossy(&edit.after).replace("rotate 14", "rotate fourteen").into_bytes();
+    edit.after =
+        String::from_utf8_lossy(&edit.after).replace("rotate 14", "rotate fourteen").into_bytes();
     let err = demo.apply(&plan).expect_err("logrotate refuses it");
     assert!(err.contains("logrotate -d"), "{err}");
     assert!(!demo.path("/etc/logrotate.d/aijack").exists());
@@ -553,12 +582,8 @@ fn a_broken_drop_in_is_refused_by_logrotate_and_rolled_back() {
 fn virtual_hosts_without_logs_get_their_own() {
     let demo = Demo::new();
     let conf = "/etc/apache2/sites-available/aijack.conf";
-    let text: String = demo
-        .read(conf)
-        .lines()
-        .filter(|l| !l.contains("ErrorLog") && !l.contains("CustomLog"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let text: String =
+        keep_lines(&demo.read(conf), |l| !l.contains("ErrorLog") && !l.contains("CustomLog"));
     demo.write(conf, &text);
     demo.fix_and_roll_back("maint.logs-configured");
     let after = demo.read(conf);
@@ -634,7 +659,10 @@ fn demo_without_env(literal: &str) -> Demo {
         .read("/srv/aijack/config/settings.py")
         .replace("from dotenv import load_dotenv\n", "")
         .replace("load_dotenv(BASE_DIR / \".env\")\n", "")
-        .replace("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]", &format!("SECRET_KEY = \"{literal}\""));
+        .replace(
+            "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]",
+            &format!("SECRET_KEY = \"{literal}\""),
+        );
     demo.write("/srv/aijack/config/settings.py", &settings);
     fs::remove_file(demo.path("/srv/aijack/.env")).expect("rm");
     demo
@@ -669,7 +697,8 @@ fn a_literal_key_with_no_env_file_gets_a_private_one_that_the_settings_load() {
 #[test]
 fn without_python_dotenv_nothing_would_hand_the_key_to_the_site() {
     let demo = demo_without_env("W3xQ9zR1tY5uI7oP2aS4dF6gH8jK0lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS0dF2g");
-    let requirements = demo.read("/srv/aijack/requirements.txt").replace("python-dotenv==1.2.4\n", "");
+    let requirements =
+        demo.read("/srv/aijack/requirements.txt").replace("python-dotenv==1.2.4\n", "");
     demo.write("/srv/aijack/requirements.txt", &requirements);
     let plan = demo.plan("maint.secret-key-source").expect("a plan");
     let why = plan.blocked.clone().expect("blocked");
@@ -681,16 +710,13 @@ fn without_python_dotenv_nothing_would_hand_the_key_to_the_site() {
 fn a_literal_key_is_moved_and_rotated_in_one_plan() {
     let literal = "W3xQ9zR1tY5uI7oP2aS4dF6gH8jK0lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS0dF2g";
     let demo = Demo::new();
-    let settings = demo
-        .read("/srv/aijack/config/settings.py")
-        .replace("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]", &format!("SECRET_KEY = '{literal}'"));
+    let settings = demo.read("/srv/aijack/config/settings.py").replace(
+        "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]",
+        &format!("SECRET_KEY = '{literal}'"),
+    );
     demo.write("/srv/aijack/config/settings.py", &settings);
-    let env: String = demo
-        .read("/srv/aijack/.env")
-        .lines()
-        .filter(|l| !l.starts_with("DJANGO_SECRET_KEY"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let env: String =
+        keep_lines(&demo.read("/srv/aijack/.env"), |l| !l.starts_with("DJANGO_SECRET_KEY"));
     demo.write("/srv/aijack/.env", &env);
 
     let plan = demo.plan("maint.secret-key-rotated").expect("a plan");

@@ -125,7 +125,8 @@ pub fn logrotate_debug(
     let result = crate::maint::logrotate::validate(&logrotate, &checked, &state);
     let _ = std::fs::remove_file(&state);
     let result = result.map_err(|err| format!("cannot run {}: {err}", logrotate.display()))?;
-    let earlier = crate::maint::logrotate::Validation { exit_code: Some(0), errors: known.to_vec() };
+    let earlier =
+        crate::maint::logrotate::Validation { exit_code: Some(0), errors: known.to_vec() };
     let new: Vec<&str> = result
         .new_since(&earlier)
         .into_iter()

@@ -33,8 +33,7 @@ const KEY_LENGTH: usize = 64;
 /// 64 symbols, so that a random byte maps onto them evenly. None needs
 /// quoting or escaping in a `.env` for python-dotenv, django-environ or
 /// decouple, and none is `$` (a reference for django-environ).
-const KEY_ALPHABET: &[u8; 64] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const KEY_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 /// Django's session lifetime when the settings do not change it.
 const DEFAULT_SESSION_COOKIE_AGE: i64 = 1_209_600;
 
@@ -81,9 +80,9 @@ impl MaintPlanning<'_> {
         let Some(fix) = &item.fix else { return Ok(None) };
         let plan = match fix {
             Fix::RequirementsAdd { package } if package == "pip-audit" => {
-                self.requirements_add(&item.id)?
+                self.requirements_add(&item.id)
             }
-            Fix::CiStepAdd { .. } => self.ci_step(&item.id)?,
+            Fix::CiStepAdd { .. } => self.ci_step(&item.id),
             Fix::SecretKeyMove => self.secret_key_move(&item.id)?,
             Fix::SecretKeyRotate => self.secret_key_rotate(&item.id)?,
             Fix::EnvPermissions => self.env_permissions(&item.id)?,
@@ -122,7 +121,7 @@ impl MaintPlanning<'_> {
 
     // ---- dependency scanning -------------------------------------------
 
-    fn requirements_add(&self, id: &str) -> Result<Plan, PlanError> {
+    fn requirements_add(&self, id: &str) -> Plan {
         use crate::maint::requirements::{find_requirement_files, plan_add_pip_audit};
         let project = self.project_host();
         let mut files = find_requirement_files(&project);
@@ -131,7 +130,7 @@ impl MaintPlanning<'_> {
             self.facts.requirements.files.iter().map(|f| self.target.host_path(f)).collect();
         files.dev.retain(|f| read.contains(f));
         let Some(fix) = plan_add_pip_audit(&project, &files) else {
-            return Ok(Plan::new(id, "pip-audit is listed already"));
+            return Plan::new(id, "pip-audit is listed already");
         };
         let edit = fix.file_edit(&self.target.root);
         let mut plan = Plan::new(
@@ -140,10 +139,10 @@ impl MaintPlanning<'_> {
         );
         plan.warnings.extend(fix.warnings.iter().map(|w| self.shown(w)));
         plan.edits.push(edit);
-        Ok(plan)
+        plan
     }
 
-    fn ci_step(&self, id: &str) -> Result<Plan, PlanError> {
+    fn ci_step(&self, id: &str) -> Plan {
         let pipelines = crate::maint::ci::find_pipelines(&self.project_host());
         let project = self.project_inside();
         let requirements = self
@@ -159,10 +158,10 @@ impl MaintPlanning<'_> {
                 },
             );
         let Some(fix) = crate::maint::ci::plan_pip_audit_step(&pipelines, &requirements) else {
-            return Ok(Plan::new(
+            return Plan::new(
                 id,
                 "nothing to add: the project has no CI pipeline, or one already runs pip-audit",
-            ));
+            );
         };
         let edit = fix.file_edit(&self.target.root);
         let mut plan = Plan::new(id, format!("{} ({})", fix.summary, edit.path));
@@ -171,12 +170,12 @@ impl MaintPlanning<'_> {
                 .to_owned(),
         );
         plan.edits.push(edit);
-        Ok(plan)
+        plan
     }
 
     // ---- the secret key --------------------------------------------------
 
-    fn settings_reader(&self, source: &str) -> Reader {
+    fn settings_reader(source: &str) -> Reader {
         for line in source.lines() {
             let line = line.trim();
             if let Some((name, value)) = line.split_once('=')
@@ -195,7 +194,7 @@ impl MaintPlanning<'_> {
         Reader::Environ
     }
 
-    /// Where SECRET_KEY comes from, with its current value.
+    /// Where `SECRET_KEY` comes from, with its current value.
     fn key_source(&self) -> Result<KeySource, PlanError> {
         let setting = self.facts.analysis.setting("SECRET_KEY");
         let Some(at) = setting.assigned.clone() else {
@@ -257,7 +256,8 @@ impl MaintPlanning<'_> {
             files.push(file.display().to_string());
         }
         for file in self.facts.analysis.dotenv_files() {
-            if !file.ends_with(".ini") && !files.contains(file) {
+            let ini = Path::new(file).extension().is_some_and(|e| e.eq_ignore_ascii_case("ini"));
+            if !ini && !files.contains(file) {
                 files.push(file.clone());
             }
         }
@@ -347,7 +347,7 @@ impl MaintPlanning<'_> {
         variable: &str,
     ) -> Result<EnvTarget, PlanError> {
         let source = self.current(plan, settings_file)?.unwrap_or_default();
-        let reader = self.settings_reader(&source);
+        let reader = Self::settings_reader(&source);
         if let Some(file) = self.env_files().first() {
             return Ok(EnvTarget { file: file.clone(), variable: variable.to_owned(), reader });
         }
@@ -360,10 +360,14 @@ impl MaintPlanning<'_> {
             Reader::Decouple => None,
             Reader::DjangoEnviron(name) => {
                 let line = format!("environ.Env.read_env({base} / \".env\")");
-                Some(insert_after_statement(&source, &format!("{name} = environ.Env("), &line)
-                    .ok_or_else(|| {
-                        PlanError(format!("cannot find `{name} = environ.Env(` in {settings_file}"))
-                    })?)
+                Some(
+                    insert_after_statement(&source, &format!("{name} = environ.Env("), &line)
+                        .ok_or_else(|| {
+                            PlanError(format!(
+                                "cannot find `{name} = environ.Env(` in {settings_file}"
+                            ))
+                        })?,
+                )
             }
             Reader::Environ if dotenv => {
                 let with_import = ensure_import(&source, "from dotenv import load_dotenv");
@@ -457,7 +461,7 @@ impl MaintPlanning<'_> {
                 let source = self.read(&at.file)?;
                 let line = line_of_assignment(&source, "SECRET_KEY", at.line).unwrap_or(at.line);
                 let literal = fallback_literal(&source, "SECRET_KEY", line).ok();
-                let reader = self.settings_reader(&source);
+                let reader = Self::settings_reader(&source);
                 let after = replace_key_read(&source, line, &read_expression(&reader, &variable))
                     .map_err(|why| PlanError(format!("{}:{}: {why}", at.file, at.line)))?;
                 self.put(&mut plan, &at.file, ensure_import(&after, "import os"))?;
@@ -502,7 +506,7 @@ impl MaintPlanning<'_> {
             }
             KeySource::File { variable, file, value, at } => {
                 let source = self.read(&at.file)?;
-                let reader = self.settings_reader(&source);
+                let reader = Self::settings_reader(&source);
                 if self.facts.analysis.literal("SECRET_KEY").is_some() {
                     // Set in the file, with a literal fallback in the code: drop it too.
                     let line =
@@ -536,7 +540,7 @@ impl MaintPlanning<'_> {
                 "replace the weak SECRET_KEY with a new random key in {} ({})",
                 target.file, target.variable
             );
-            self.reload_warning(&mut plan);
+            Self::reload_warning(&mut plan);
             if id == "maint.secret-key-rotated" {
                 plan.completes = false;
             }
@@ -546,7 +550,11 @@ impl MaintPlanning<'_> {
         let existing = env_entry_value(&with_key, &fallbacks_variable).unwrap_or_default();
         let mut keys = vec![old.clone()];
         keys.extend(
-            existing.split(',').map(str::trim).filter(|k| !k.is_empty() && **k != *old).map(str::to_owned),
+            existing
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && **k != *old)
+                .map(str::to_owned),
         );
         keys.extend(secrets.iter().filter(|k| !keys.contains(k)).cloned().collect::<Vec<_>>());
         let weak = keys.iter().filter(|k| crate::probe::maint::key_weakness(k).is_some()).count();
@@ -563,7 +571,10 @@ impl MaintPlanning<'_> {
             ));
         }
         let entry = env_quoted(&list, &target.reader).map_err(|why| {
-            PlanError(format!("the old key {why}; it cannot be kept as a fallback in {}", target.file))
+            PlanError(format!(
+                "the old key {why}; it cannot be kept as a fallback in {}",
+                target.file
+            ))
         })?;
         let after = set_entry(&with_key, &fallbacks_variable, &entry);
         self.put(&mut plan, &target.file, after)?;
@@ -575,7 +586,7 @@ impl MaintPlanning<'_> {
             "rotate SECRET_KEY: a new random key in {} ({}), the old one kept in {} until sessions signed with it expire",
             target.file, target.variable, fallbacks_variable
         );
-        self.reload_warning(&mut plan);
+        Self::reload_warning(&mut plan);
         let days = self.session_days();
         plan.staged = Some(StagedStep {
             name: "SECRET_KEY rotated; the old key is still accepted as a fallback".to_owned(),
@@ -593,14 +604,14 @@ impl MaintPlanning<'_> {
         Ok(plan)
     }
 
-    fn reload_warning(&self, plan: &mut Plan) {
+    fn reload_warning(plan: &mut Plan) {
         plan.warnings.push(
             "reload the site (Apache, or touch the WSGI script) so that it signs with the new key; until then it uses the old one"
                 .to_owned(),
         );
     }
 
-    /// Makes the settings read SECRET_KEY_FALLBACKS from the environment,
+    /// Makes the settings read `SECRET_KEY_FALLBACKS` from the environment,
     /// when they do not yet. Returns the variable, and the literal
     /// fallbacks the settings held (they move into the variable).
     fn fallbacks_into(
@@ -625,7 +636,8 @@ impl MaintPlanning<'_> {
             return Ok((FALLBACKS_VARIABLE.to_owned(), Vec::new()));
         };
         let source = self.current(plan, &at.file)?.unwrap_or_default();
-        if let Some(variable) = super::pyedit::env_variable(&source, "SECRET_KEY_FALLBACKS", at.line)
+        if let Some(variable) =
+            super::pyedit::env_variable(&source, "SECRET_KEY_FALLBACKS", at.line)
         {
             return Ok((variable, Vec::new()));
         }
@@ -640,13 +652,14 @@ impl MaintPlanning<'_> {
         let literals: Vec<String> =
             items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect();
         let expression = fallbacks_expression(&target.reader, FALLBACKS_VARIABLE);
-        let after = super::pyedit::replace_value(&source, "SECRET_KEY_FALLBACKS", at.line, &expression)
-            .map_err(|err| PlanError(format!("{}:{}: {err}", at.file, at.line)))?;
+        let after =
+            super::pyedit::replace_value(&source, "SECRET_KEY_FALLBACKS", at.line, &expression)
+                .map_err(|err| PlanError(format!("{}:{}: {err}", at.file, at.line)))?;
         self.put(plan, &at.file, after)?;
         Ok((FALLBACKS_VARIABLE.to_owned(), literals))
     }
 
-    /// SESSION_COOKIE_AGE in whole days, rounded up.
+    /// `SESSION_COOKIE_AGE` in whole days, rounded up.
     fn session_days(&self) -> u32 {
         let seconds = match self.facts.analysis.setting("SESSION_COOKIE_AGE").known() {
             Some(PyValue::Int(s)) if *s > 0 => *s,
@@ -682,7 +695,13 @@ impl MaintPlanning<'_> {
             let meta = std::fs::metadata(&host)
                 .map_err(|err| PlanError(format!("cannot read {file}: {err}")))?;
             let wanted = if meta.uid() == 0 && meta.gid() == gid {
-                Ownership { mode: 0o640, uid: 0, gid, user: self.name_of("/etc/passwd", 0), group: group.clone() }
+                Ownership {
+                    mode: 0o640,
+                    uid: 0,
+                    gid,
+                    user: self.name_of("/etc/passwd", 0),
+                    group: group.clone(),
+                }
             } else {
                 Ownership { mode: 0o600, uid, gid, user: user.clone(), group: group.clone() }
             };
@@ -691,7 +710,9 @@ impl MaintPlanning<'_> {
             if !site_reads {
                 return Err(PlanError(format!("{file}: no safe mode lets {user} read it")));
             }
-            if meta.mode() & 0o7777 == wanted.mode && meta.uid() == wanted.uid && meta.gid() == wanted.gid
+            if meta.mode() & 0o7777 == wanted.mode
+                && meta.uid() == wanted.uid
+                && meta.gid() == wanted.gid
             {
                 continue;
             }
@@ -744,7 +765,8 @@ impl MaintPlanning<'_> {
             })
             .collect();
         let create = lr::create_args_for(&self.target.root, &logs);
-        let Some(dropin) = lr::plan_site_dropin(&self.target.root, &self.site_name(), &report, &create)
+        let Some(dropin) =
+            lr::plan_site_dropin(&self.target.root, &self.site_name(), &report, &create)
         else {
             if duplicated.is_empty() {
                 return Ok(Plan::new(id, "every log of the site is rotated already"));
@@ -754,7 +776,8 @@ impl MaintPlanning<'_> {
                 duplicated.join("; ")
             )));
         };
-        let mut plan = Plan::new(id, format!("rotate {} with {}", dropin.logs.join(", "), dropin.path));
+        let mut plan =
+            Plan::new(id, format!("rotate {} with {}", dropin.logs.join(", "), dropin.path));
         let mut edit = dropin.file_edit();
         // logrotate ignores a drop-in not owned by root or writable by others.
         edit.set = Some(Ownership {
@@ -765,16 +788,15 @@ impl MaintPlanning<'_> {
             group: self.name_of("/etc/group", 0),
         });
         if !duplicated.is_empty() {
-            plan.warnings.push(format!("{}: remove the duplicate rule by hand", duplicated.join("; ")));
+            plan.warnings
+                .push(format!("{}: remove the duplicate rule by hand", duplicated.join("; ")));
             plan.completes = false;
         }
         let known = if self.target.is_live_system() {
             lr::find_logrotate()
                 .and_then(|logrotate| {
-                    let state = std::env::temp_dir().join(format!(
-                        "portcullis-logrotate-plan-{}.status",
-                        std::process::id()
-                    ));
+                    let state = std::env::temp_dir()
+                        .join(format!("portcullis-logrotate-plan-{}.status", std::process::id()));
                     let result =
                         lr::validate(&logrotate, Path::new("/etc/logrotate.conf"), &state).ok();
                     let _ = std::fs::remove_file(&state);
@@ -810,7 +832,12 @@ impl MaintPlanning<'_> {
             "/var/log/apache2".to_owned()
         };
         let project = self.project_inside();
-        let mut plan = Plan::new(id, format!("give the site's virtual hosts their own logs ({site}_error.log, {site}_access.log)"));
+        let mut plan = Plan::new(
+            id,
+            format!(
+                "give the site's virtual hosts their own logs ({site}_error.log, {site}_access.log)"
+            ),
+        );
         // Last first, so that an insertion never moves a line still to come.
         let mut vhosts = config.virtual_hosts();
         vhosts.sort_by(|a, b| b.place.cmp(&a.place));
@@ -833,13 +860,13 @@ impl MaintPlanning<'_> {
                 continue;
             }
             let file = vhost.place.file.clone();
-            let text = match self.current(&plan, &file)? {
-                Some(text) => text,
-                None => return Err(PlanError(format!("cannot read {file}"))),
+            let Some(text) = self.current(&plan, &file)? else {
+                return Err(PlanError(format!("cannot read {file}")));
             };
-            let after = insert_before_vhost_end(&text, vhost.place.line, &lines).ok_or_else(|| {
-                PlanError(format!("no </VirtualHost> after {}:{}", file, vhost.place.line))
-            })?;
+            let after =
+                insert_before_vhost_end(&text, vhost.place.line, &lines).ok_or_else(|| {
+                    PlanError(format!("no </VirtualHost> after {}:{}", file, vhost.place.line))
+                })?;
             self.put(&mut plan, &file, after)?;
         }
         if !plan.edits.is_empty() {
@@ -913,13 +940,13 @@ fn read_expression(reader: &Reader, variable: &str) -> String {
 /// The expression for a comma-separated list of fallbacks, empty when unset.
 fn fallbacks_expression(reader: &Reader, variable: &str) -> String {
     match reader {
-        Reader::Environ => format!(
-            "[key for key in os.environ.get(\"{variable}\", \"\").split(\",\") if key]"
-        ),
+        Reader::Environ => {
+            format!("[key for key in os.environ.get(\"{variable}\", \"\").split(\",\") if key]")
+        }
         Reader::DjangoEnviron(name) => format!("{name}.list(\"{variable}\", default=[])"),
-        Reader::Decouple => format!(
-            "[key for key in config(\"{variable}\", default=\"\").split(\",\") if key]"
-        ),
+        Reader::Decouple => {
+            format!("[key for key in config(\"{variable}\", default=\"\").split(\",\") if key]")
+        }
     }
 }
 
@@ -985,9 +1012,9 @@ fn insert_after_statement(source: &str, prefix: &str, statement: &str) -> Option
     let tree = parse(source)?;
     let root = tree.root_node();
     let mut cursor = root.walk();
-    let node = root.named_children(&mut cursor).find(|n| {
-        n.utf8_text(source.as_bytes()).is_ok_and(|t| t.starts_with(prefix))
-    })?;
+    let node = root
+        .named_children(&mut cursor)
+        .find(|n| n.utf8_text(source.as_bytes()).is_ok_and(|t| t.starts_with(prefix)))?;
     Some(insert_at_line_end(source, node.end_byte(), statement))
 }
 
@@ -1019,15 +1046,19 @@ fn ensure_import(source: &str, import: &str) -> String {
         .take_while(|n| {
             matches!(
                 n.kind(),
-                "import_statement" | "import_from_statement" | "comment" | "future_import_statement"
+                "import_statement"
+                    | "import_from_statement"
+                    | "comment"
+                    | "future_import_statement"
             ) || (n.kind() == "expression_statement"
                 && n.named_child(0).is_some_and(|c| c.kind() == "string"))
         })
         .filter(|n| n.kind().contains("import"))
         .last();
-    match last {
-        Some(node) => insert_at_line_end(source, node.end_byte(), import),
-        None => {
+    if let Some(node) = last {
+        insert_at_line_end(source, node.end_byte(), import)
+    } else {
+        {
             // After a module docstring, else at the top.
             let mut cursor = root.walk();
             let first = root.named_children(&mut cursor).next();
@@ -1125,7 +1156,7 @@ fn line_of_assignment(source: &str, name: &str, line: u32) -> Option<u32> {
 
 /// The string literals of an expression that are not the name of the
 /// variable an environment call reads (its first argument).
-fn literal_nodes<'t>(right: Node<'t>) -> Vec<Node<'t>> {
+fn literal_nodes(right: Node<'_>) -> Vec<Node<'_>> {
     let mut found = Vec::new();
     let mut stack = vec![right];
     while let Some(node) = stack.pop() {
@@ -1190,7 +1221,7 @@ fn decode_string(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Replaces the value of the SECRET_KEY assignment on `line`: a literal
+/// Replaces the value of the `SECRET_KEY` assignment on `line`: a literal
 /// becomes `read`; an environment call loses its literal fallback (and
 /// `os.environ.get(X, "...")` becomes `os.environ[X]`).
 fn replace_key_read(source: &str, line: u32, read: &str) -> Result<String, String> {
@@ -1226,10 +1257,7 @@ fn replace_key_read(source: &str, line: u32, read: &str) -> Result<String, Strin
         let variable = decode_string(variable)?;
         let others: Vec<Node<'_>> = {
             let mut cursor = args.walk();
-            args.named_children(&mut cursor)
-                .filter(|n| n.kind() != "comment")
-                .skip(1)
-                .collect()
+            args.named_children(&mut cursor).filter(|n| n.kind() != "comment").skip(1).collect()
         };
         let only_fallback = others.len() == 1
             && (others[0] == *literal
@@ -1250,7 +1278,9 @@ fn replace_key_read(source: &str, line: u32, read: &str) -> Result<String, Strin
     let parent = literal.parent().ok_or("the literal has no context")?;
     let argument = if parent.kind() == "keyword_argument" { parent } else { *literal };
     if argument.parent().is_none_or(|p| p.kind() != "argument_list") {
-        return Err("the literal is not an argument of the environment read; edit it by hand".into());
+        return Err(
+            "the literal is not an argument of the environment read; edit it by hand".into()
+        );
     }
     let previous = argument.prev_sibling().filter(|p| p.kind() == ",");
     let start = previous.map_or(argument.start_byte(), |p| p.start_byte());
@@ -1301,14 +1331,20 @@ mod tests {
         let key = generate_key().expect("random");
         assert_eq!(key.len(), KEY_LENGTH);
         assert!(crate::probe::maint::key_weakness(&key).is_none());
-        assert_eq!(env_quoted(&key, &Reader::DjangoEnviron("env".into())).as_deref(), Ok(key.as_str()));
+        assert_eq!(
+            env_quoted(&key, &Reader::DjangoEnviron("env".into())).as_deref(),
+            Ok(key.as_str())
+        );
         assert_ne!(generate_key().expect("random"), key);
     }
 
     #[test]
     fn a_fallback_literal_is_dropped_from_the_call() {
         let source = "import os\nSECRET_KEY = os.environ.get(\n    \"MY_KEY\",\n    \"placeholder-0123456789\",\n)\n";
-        assert_eq!(fallback_literal(source, "SECRET_KEY", 2).as_deref(), Ok("placeholder-0123456789"));
+        assert_eq!(
+            fallback_literal(source, "SECRET_KEY", 2).as_deref(),
+            Ok("placeholder-0123456789")
+        );
         let out = replace_key_read(source, 2, "unused").expect("edits");
         assert_eq!(out, "import os\nSECRET_KEY = os.environ[\"MY_KEY\"]\n");
         let source = "SECRET_KEY = env(\"K\", default='x-y', cast=str)\n";
@@ -1325,7 +1361,10 @@ mod tests {
         assert_eq!(out, "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]  # keep\n");
         assert_eq!(ensure_import(&out, "import os"), format!("import os\n{out}"));
         let with_doc = "\"\"\"Doc.\"\"\"\n\nimport sys\nX = 1\n";
-        assert_eq!(ensure_import(with_doc, "import os"), "\"\"\"Doc.\"\"\"\n\nimport sys\nimport os\nX = 1\n");
+        assert_eq!(
+            ensure_import(with_doc, "import os"),
+            "\"\"\"Doc.\"\"\"\n\nimport sys\nimport os\nX = 1\n"
+        );
     }
 
     #[test]

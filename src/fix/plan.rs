@@ -293,6 +293,42 @@ mod tests {
     }
 
     #[test]
+    fn a_mode_and_owner_change_is_a_change_shown_as_commands() {
+        let mut edit = FileEdit::change("/srv/app/.env", b"A=1\n".to_vec(), b"A=1\n".to_vec());
+        let mut plan = Plan::new("maint.env-permissions", "chmod");
+        plan.edits.push(edit.clone());
+        assert!(plan.is_empty());
+        edit.set = Some(Ownership {
+            mode: 0o600,
+            uid: 1001,
+            gid: 1001,
+            user: "app".to_owned(),
+            group: "app".to_owned(),
+        });
+        plan.edits[0] = edit;
+        assert!(!plan.is_empty());
+        let text = plan.render();
+        assert!(
+            text.contains("$ chown app:app /srv/app/.env\n$ chmod 600 /srv/app/.env\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_secret_on_a_line_of_its_own_is_hidden() {
+        let mut edit = FileEdit::change(
+            "/srv/app/settings.py",
+            b"K = get(\n    \"X\",\n    \"hunter2-long-secret\",\n)\n".to_vec(),
+            b"K = env(\"X\")\n".to_vec(),
+        );
+        assert!(edit.diff().contains("hunter2"));
+        edit.secrets.push("hunter2-long-secret".to_owned());
+        let diff = edit.diff();
+        assert!(!diff.contains("hunter2"), "{diff}");
+        assert!(diff.contains("-    \"«redacted»\","), "{diff}");
+    }
+
+    #[test]
     fn commands_are_shown_quoted_as_typed() {
         let mut command = PlannedCommand::new("pip", &["install", "django-csp==4.0", "it's"]);
         command.run_as = Some("aijack".to_owned());
