@@ -734,3 +734,48 @@ fn a_literal_key_is_moved_and_rotated_in_one_plan() {
     let check = deploy_check(&demo);
     assert!(!check.contains("security.W009") && !check.contains("security.W025"), "{check}");
 }
+
+#[test]
+fn a_drop_in_logrotate_ignores_is_named_in_the_plan() {
+    let demo = Demo::new();
+    fs::remove_file(demo.path("/etc/logrotate.d/apache2")).expect("rm");
+    demo.write(
+        "/etc/logrotate.d/myproject",
+        "/var/log/apache2/aijack_*.log {\n    weekly\n    rotate 8\n    compress\n}\n",
+    );
+    fs::set_permissions(demo.path("/etc/logrotate.d/myproject"), fs::Permissions::from_mode(0o664))
+        .expect("chmod");
+    let (plan, _) = demo.fix_and_roll_back("maint.logrotate");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.starts_with("/etc/logrotate.d/myproject also names these logs")),
+        "{}",
+        plan.render()
+    );
+}
+
+#[test]
+fn django_environ_settings_that_load_no_env_file_are_made_to() {
+    let literal = "W3xQ9zR1tY5uI7oP2aS4dF6gH8jK0lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS0dF2g";
+    let demo = demo_without_env(literal);
+    let settings = demo
+        .read("/srv/aijack/config/settings.py")
+        .replace("import os\n", "import os\n\nimport environ\n")
+        .replace("from pathlib import Path\n", "import pathlib\n")
+        .replace(
+            "BASE_DIR = Path(__file__).resolve().parent.parent\n",
+            "BASE_DIR = pathlib.Path(__file__).resolve().parent.parent\nenv = environ.Env()\n",
+        );
+    demo.write("/srv/aijack/config/settings.py", &settings);
+    let (_, _) = demo.fix_and_roll_back("maint.secret-key-source");
+    let after = demo.read("/srv/aijack/config/settings.py");
+    assert!(after.contains("from pathlib import Path\n"), "{after}");
+    assert!(
+        after.contains("env = environ.Env()\nenviron.Env.read_env(Path(__file__).resolve().parents[1] / \".env\")\n"),
+        "{after}"
+    );
+    assert!(after.contains("SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\n"), "{after}");
+    let check = deploy_check(&demo);
+    assert!(!check.contains("security.W009"), "Django runs with the moved key:\n{check}");
+}

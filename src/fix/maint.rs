@@ -360,6 +360,7 @@ impl MaintPlanning<'_> {
             Reader::Decouple => None,
             Reader::DjangoEnviron(name) => {
                 let line = format!("environ.Env.read_env({base} / \".env\")");
+                let source = ensure_import(&source, "from pathlib import Path");
                 Some(
                     insert_after_statement(&source, &format!("{name} = environ.Env("), &line)
                         .ok_or_else(|| {
@@ -787,6 +788,20 @@ impl MaintPlanning<'_> {
             user: self.name_of("/etc/passwd", 0),
             group: self.name_of("/etc/group", 0),
         });
+        let mut ignored: Vec<&str> = report
+            .logs
+            .iter()
+            .filter(|l| dropin.logs.contains(&l.log))
+            .flat_map(|l| l.ignored_by.iter().map(|s| s.file.as_str()))
+            .filter(|file| *file != dropin.path)
+            .collect();
+        ignored.dedup();
+        if !ignored.is_empty() {
+            plan.warnings.push(format!(
+                "{} also names these logs but logrotate ignores it (its mode or owner): remove it rather than repair it, or the two rules collide",
+                ignored.join(", ")
+            ));
+        }
         if !duplicated.is_empty() {
             plan.warnings
                 .push(format!("{}: remove the duplicate rule by hand", duplicated.join("; ")));
