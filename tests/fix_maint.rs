@@ -302,6 +302,11 @@ fn rotate_and_check(demo: &Demo, keeps_old: bool) {
 
     let plan = demo.plan("maint.secret-key-strength").expect("a plan");
     assert!(plan.blocked.is_none(), "{}", plan.render());
+    let rendered = plan.render();
+    assert!(
+        rendered.contains("-DJANGO_SECRET_KEY= «redacted»\n+DJANGO_SECRET_KEY= «redacted»\n"),
+        "the operator sees which line changes:\n{rendered}"
+    );
     let applied = demo.apply(&plan).unwrap_or_else(|err| panic!("{err}\n{}", plan.render()));
 
     let env = demo.read("/srv/aijack/.env");

@@ -351,6 +351,13 @@ impl MaintPlanning<'_> {
         if let Some(file) = self.env_files().first() {
             return Ok(EnvTarget { file: file.clone(), variable: variable.to_owned(), reader });
         }
+        if let Some(ini) = self.facts.analysis.dotenv_files().first() {
+            // decouple reads settings.ini before any .env: a new .env would
+            // never be read.
+            return Err(PlanError(format!(
+                "the settings read {ini} through decouple, and portcullis writes only .env files: move the key into its [settings] section by hand"
+            )));
+        }
         let file = format!("{}/.env", self.project_inside().trim_end_matches('/'));
         let depth = settings_depth(settings_file, &self.project_inside());
         let base = format!("Path(__file__).resolve().parents[{depth}]");

@@ -82,16 +82,17 @@ impl FileEdit {
     pub fn diff(&self) -> String {
         let before = self.before.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let after = String::from_utf8_lossy(&self.after);
-        let before = redact_lines(&self.hide_secrets(&before));
-        let after = redact_lines(&self.hide_secrets(&after));
         let old_name =
             if self.before.is_some() { format!("a{}", self.path) } else { "/dev/null".to_owned() };
         let new_name = format!("b{}", self.path);
-        let mut diff = TextDiff::from_lines(&before, &after)
+        // Diffed first and redacted line by line after, so that a line whose
+        // only change is its secret still shows as changed.
+        let raw = TextDiff::from_lines(&before, &after)
             .unified_diff()
             .context_radius(3)
             .header(&old_name, &new_name)
             .to_string();
+        let mut diff = redact_lines(&self.hide_secrets(&raw));
         for command in self.ownership_commands() {
             let _ = writeln!(diff, "$ {}", command.display());
         }
@@ -312,6 +313,22 @@ mod tests {
             text.contains("$ chown app:app /srv/app/.env\n$ chmod 600 /srv/app/.env\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_changed_secret_shows_as_a_changed_line() {
+        let mut edit = FileEdit::change(
+            "/srv/app/.env",
+            b"DEBUG=False\nDJANGO_SECRET_KEY=old-secret-value\n".to_vec(),
+            b"DEBUG=False\nDJANGO_SECRET_KEY=new-secret-value\n".to_vec(),
+        );
+        edit.secrets = vec!["old-secret-value".to_owned(), "new-secret-value".to_owned()];
+        let diff = edit.diff();
+        assert!(
+            diff.contains("-DJANGO_SECRET_KEY= «redacted»\n+DJANGO_SECRET_KEY= «redacted»\n"),
+            "{diff}"
+        );
+        assert!(!diff.contains("secret-value"), "{diff}");
     }
 
     #[test]
