@@ -784,3 +784,30 @@ fn django_environ_settings_that_load_no_env_file_are_made_to() {
     let check = deploy_check(&demo);
     assert!(!check.contains("security.W009"), "Django runs with the moved key:\n{check}");
 }
+
+#[test]
+fn a_weak_literal_key_is_replaced_and_leaves_no_trace_in_the_env() {
+    let literal = "django-insecure-k#3$z(a)9^x&w*q=+e!v@p%l2m-n_o0r1s2t3u4";
+    let demo = Demo::new();
+    let settings = demo.read("/srv/aijack/config/settings.py").replace(
+        "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]",
+        &format!("SECRET_KEY = '{literal}'"),
+    );
+    demo.write("/srv/aijack/config/settings.py", &settings);
+    let env = keep_lines(&demo.read("/srv/aijack/.env"), |l| !l.starts_with("DJANGO_SECRET_KEY"));
+    demo.write("/srv/aijack/.env", &env);
+
+    let plan = demo.plan("maint.secret-key-strength").expect("a plan");
+    let applied = demo.apply(&plan).unwrap_or_else(|err| panic!("{err}\n{}", plan.render()));
+    for id in ["maint.secret-key-strength", "maint.secret-key-source"] {
+        assert_eq!(demo.status(id).0, Status::Pass, "{id}: {}", demo.status(id).1);
+    }
+    let env = demo.read("/srv/aijack/.env");
+    assert!(!env.contains(literal) && !env.contains("FALLBACKS"), "{env}");
+    let settings = demo.read("/srv/aijack/config/settings.py");
+    assert!(!settings.contains(literal), "{settings}");
+    let shown = shown_texts(&plan, &applied);
+    assert!(!shown.contains(literal), "{shown}");
+    let check = deploy_check(&demo);
+    assert!(!check.contains("security.W009"), "{check}");
+}

@@ -472,7 +472,7 @@ impl MaintPlanning<'_> {
                 let reader = Self::settings_reader(&source);
                 let after = replace_key_read(&source, line, &read_expression(&reader, &variable))
                     .map_err(|why| PlanError(format!("{}:{}: {why}", at.file, at.line)))?;
-                self.put(&mut plan, &at.file, ensure_import(&after, "import os"))?;
+                self.put(&mut plan, &at.file, after)?;
                 plan.title = format!(
                     "drop the literal fallback of SECRET_KEY at {}:{}: {variable} is set in {file}",
                     at.file, at.line
@@ -523,7 +523,7 @@ impl MaintPlanning<'_> {
                     let after =
                         replace_key_read(&source, line, &read_expression(&reader, &variable))
                             .map_err(|why| PlanError(format!("{}:{}: {why}", at.file, at.line)))?;
-                    self.put(&mut plan, &at.file, ensure_import(&after, "import os"))?;
+                    self.put(&mut plan, &at.file, after)?;
                     hide(&mut plan, &literal.into_iter().collect::<Vec<_>>());
                 }
                 (EnvTarget { file, variable, reader }, value, at)
@@ -1287,9 +1287,8 @@ fn replace_key_read(source: &str, line: u32, read: &str) -> Result<String, Strin
                     && others[0].child_by_field_name("value") == Some(*literal)));
         if only_fallback {
             let text = match function {
-                "os.environ.get" | "os.getenv" | "environ.get" | "getenv" => {
-                    format!("os.environ[\"{variable}\"]")
-                }
+                "os.environ.get" | "os.getenv" => format!("os.environ[\"{variable}\"]"),
+                "environ.get" => format!("environ[\"{variable}\"]"),
                 _ => format!("{function}(\"{variable}\")"),
             };
             return Ok(splice(right.byte_range(), &text));
