@@ -811,3 +811,35 @@ fn a_weak_literal_key_is_replaced_and_leaves_no_trace_in_the_env() {
     let check = deploy_check(&demo);
     assert!(!check.contains("security.W009"), "{check}");
 }
+
+#[test]
+fn fallbacks_already_read_from_the_environment_keep_theirs_after_the_old_key() {
+    let strong = "q7Rt2mX9vLp4Wn8Kd3Hs6Jf1Zb5Yc0Ge-Ua_Tx2Vr7Ni4Mo9Pk3Ql8Sw6Ej1Fh5";
+    let previous = "P2vN8cX4zL6kJ0hG3fD7sA1qW5eR9tY2uI6oP0aS4dF8gH3jK7lZ1xC5vB9nM3q";
+    let demo = Demo::new();
+    let settings = demo.read("/srv/aijack/config/settings.py").replace(
+        "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\n",
+        "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\nSECRET_KEY_FALLBACKS = os.environ[\"DJANGO_SECRET_KEY_FALLBACKS\"].split(\",\")\n",
+    );
+    demo.write("/srv/aijack/config/settings.py", &settings);
+    let mut env =
+        keep_lines(&demo.read("/srv/aijack/.env"), |l| !l.starts_with("DJANGO_SECRET_KEY"));
+    env.push_str(&format!("DJANGO_SECRET_KEY={strong}\nDJANGO_SECRET_KEY_FALLBACKS={previous}\n"));
+    demo.write("/srv/aijack/.env", &env);
+
+    let plan = demo.plan("maint.secret-key-strength").expect("a plan");
+    let applied = demo.apply(&plan).unwrap_or_else(|err| panic!("{err}\n{}", plan.render()));
+    assert_eq!(
+        demo.read("/srv/aijack/config/settings.py"),
+        settings,
+        "the settings read them already"
+    );
+    let env = demo.read("/srv/aijack/.env");
+    assert_eq!(env_value(&env, "DJANGO_SECRET_KEY_FALLBACKS"), format!("{strong},{previous}"));
+    let shown = shown_texts(&plan, &applied);
+    for key in [strong, previous] {
+        assert!(!shown.contains(key), "{shown}");
+    }
+    let check = deploy_check(&demo);
+    assert!(!check.contains("security.W009") && !check.contains("security.W025"), "{check}");
+}

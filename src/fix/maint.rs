@@ -564,7 +564,11 @@ impl MaintPlanning<'_> {
                 .filter(|k| !k.is_empty() && **k != *old)
                 .map(str::to_owned),
         );
-        keys.extend(secrets.iter().filter(|k| !keys.contains(k)).cloned().collect::<Vec<_>>());
+        for literal in &secrets {
+            if !keys.contains(literal) {
+                keys.push(literal.clone());
+            }
+        }
         let weak = keys.iter().filter(|k| crate::probe::maint::key_weakness(k).is_some()).count();
         if weak > 0 {
             keys.retain(|k| crate::probe::maint::key_weakness(k).is_none());
@@ -587,6 +591,7 @@ impl MaintPlanning<'_> {
         let after = set_entry(&with_key, &fallbacks_variable, &entry);
         self.put(&mut plan, &target.file, after)?;
 
+        secrets.extend(existing.split(',').map(|k| k.trim().to_owned()));
         secrets.extend([old, new, existing]);
         hide(&mut plan, &secrets);
         plan.validators.push(Validator::DjangoCheck);
