@@ -6,6 +6,7 @@
 //! django-environ and decouple; no key reaches any text portcullis shows.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -824,7 +825,8 @@ fn fallbacks_already_read_from_the_environment_keep_theirs_after_the_old_key() {
     demo.write("/srv/aijack/config/settings.py", &settings);
     let mut env =
         keep_lines(&demo.read("/srv/aijack/.env"), |l| !l.starts_with("DJANGO_SECRET_KEY"));
-    env.push_str(&format!("DJANGO_SECRET_KEY={strong}\nDJANGO_SECRET_KEY_FALLBACKS={previous}\n"));
+    writeln!(env, "DJANGO_SECRET_KEY={strong}\nDJANGO_SECRET_KEY_FALLBACKS={previous}")
+        .expect("text");
     demo.write("/srv/aijack/.env", &env);
 
     let plan = demo.plan("maint.secret-key-strength").expect("a plan");
