@@ -531,14 +531,3 @@ fn a_server_level_value_in_a_site_file_read_after_the_drop_in_is_set_too() {
     let (ok, out) = apache_test(&target);
     assert!(ok, "{out}");
 }
-
-#[test]
-#[ignore = "prints the demo's plans for a look"]
-fn print_the_demo_plans() {
-    let (_dir, target) = demo();
-    for id in checks::ITEMS {
-        if status(&target, id).0 == Status::Fail {
-            println!("{}", plan(&target, id, false).render());
-        }
-    }
-}

@@ -99,20 +99,8 @@ impl ApachePlanning<'_> {
             .map_err(|err| PlanError(format!("cannot read {inside}: {err}")))
     }
 
-    /// Apache's own test where it can run (else a warning says the model
-    /// alone checked the change), and on the live system the reload.
     fn validate(&self, plan: &mut Plan) {
-        match config_test_mode(self.target, self.config, true) {
-            ConfigTest::ModelOnly(why) => {
-                plan.warnings.push(format!("checked by portcullis's model alone: {why}"));
-            }
-            ConfigTest::Apache2ctl | ConfigTest::TreeBinary => {
-                plan.validators.push(Validator::ApacheConfigTest);
-            }
-        }
-        if self.target.is_live_system() {
-            plan.validators.push(Validator::ApacheReload);
-        }
+        add_apache_validation(self.target, self.config, plan);
     }
 
     /// A fix that needs a package that is not installed waits for it: the
@@ -1152,6 +1140,22 @@ fn baseline_cache() -> &'static Mutex<HashMap<PathBuf, Result<(), String>>> {
 /// now (once per tree and process), and a tree that already fails it is left
 /// to the model; without it (when validating) only what this machine has
 /// decides.
+/// Apache's own test where it can run (else a warning says the model alone
+/// checked the change), and on the live system the reload.
+pub fn add_apache_validation(target: &Target, config: &ApacheConfig, plan: &mut Plan) {
+    match config_test_mode(target, config, true) {
+        ConfigTest::ModelOnly(why) => {
+            plan.warnings.push(format!("checked by portcullis's model alone: {why}"));
+        }
+        ConfigTest::Apache2ctl | ConfigTest::TreeBinary => {
+            plan.validators.push(Validator::ApacheConfigTest);
+        }
+    }
+    if target.is_live_system() {
+        plan.validators.push(Validator::ApacheReload);
+    }
+}
+
 pub fn config_test_mode(target: &Target, config: &ApacheConfig, baseline: bool) -> ConfigTest {
     if target.is_live_system() {
         return if find_program("apache2ctl").is_some() {

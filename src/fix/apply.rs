@@ -205,8 +205,13 @@ fn write_and_check(
 ) -> Result<Vec<String>, (Step, String)> {
     for (edit, written, before) in backups {
         checks.step(Step::Write, &edit.path);
-        let mode = if before.is_some() { None } else { Some(edit.new_mode) };
-        write_atomic(written, &edit.after, mode)
+        let mut mode = if before.is_some() { None } else { Some(edit.new_mode) };
+        let mut owner = None;
+        if let Some(set) = &edit.set {
+            mode = Some(set.mode);
+            owner = Some((set.uid, set.gid));
+        }
+        write_atomic_as(written, &edit.after, mode, owner)
             .map_err(|err| (Step::Write, format!("{}: {err}", edit.path)))?;
     }
     for link in links {
@@ -418,8 +423,23 @@ fn restore_one(backup: &Backup) -> std::io::Result<()> {
 /// of the directory), keeping the mode and owner of the file it replaces, or
 /// giving a new file `mode`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+    write_atomic_as(path, bytes, mode, None)
+}
+
+/// [`write_atomic`], giving the new file `owner` (uid, gid) as well: both
+/// are set on the temporary file, so the bytes never stand under the path
+/// with the old mode or owner.
+pub fn write_atomic_as(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+    owner: Option<(u32, u32)>,
+) -> std::io::Result<()> {
     let mut file = atomic_write_file::AtomicWriteFile::open(path)?;
     file.write_all(bytes)?;
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::fchown(file.as_file(), Some(uid), Some(gid))?;
+    }
     if let Some(mode) = mode {
         file.as_file().set_permissions(fs::Permissions::from_mode(mode))?;
     }

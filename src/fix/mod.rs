@@ -6,10 +6,11 @@ pub mod apache;
 pub mod apply;
 pub mod checks;
 pub mod django;
+pub mod maint;
 pub mod plan;
 pub mod pyedit;
 pub mod run;
 pub mod textedit;
 
 pub use apply::{AppliedPlan, ApplyError, Backup, Checks, CreatedLink, Step, apply};
-pub use plan::{FileEdit, Plan, PlannedCommand, PlannedLink, StagedStep, Validator};
+pub use plan::{FileEdit, Ownership, Plan, PlannedCommand, PlannedLink, StagedStep, Validator};

@@ -19,31 +19,92 @@ pub struct FileEdit {
     pub after: Vec<u8>,
     /// Mode of a file the plan creates.
     pub new_mode: u32,
+    /// Mode and owner the file gets, set on the new bytes before they
+    /// replace the old ones (the backup keeps the old mode and owner).
+    pub set: Option<Ownership>,
+    /// Secrets the diff must hide wherever they stand (a key on a line of
+    /// its own inside a call); never shown, kept only to redact.
+    pub secrets: Vec<String>,
+}
+
+/// The mode and owner a plan gives a file, with the names the operator
+/// knows them by (the ids come from the target's own passwd and group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ownership {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub user: String,
+    pub group: String,
 }
 
 impl FileEdit {
     pub fn change(path: impl Into<String>, before: Vec<u8>, after: Vec<u8>) -> Self {
-        FileEdit { path: path.into(), before: Some(before), after, new_mode: 0o644 }
+        FileEdit {
+            path: path.into(),
+            before: Some(before),
+            after,
+            new_mode: 0o644,
+            set: None,
+            secrets: Vec::new(),
+        }
     }
 
     pub fn create(path: impl Into<String>, after: Vec<u8>, mode: u32) -> Self {
-        FileEdit { path: path.into(), before: None, after, new_mode: mode }
+        FileEdit {
+            path: path.into(),
+            before: None,
+            after,
+            new_mode: mode,
+            set: None,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// True when applying the edit changes the file: its bytes, or its mode
+    /// and owner.
+    pub fn changes(&self) -> bool {
+        self.set.is_some() || self.before.as_deref() != Some(self.after.as_slice())
+    }
+
+    /// The `chmod` and `chown` that give the file its mode and owner, as an
+    /// operator would type them. Shown, never run: the pipeline sets them
+    /// itself, so that a rollback restores the old ones.
+    pub fn ownership_commands(&self) -> Vec<PlannedCommand> {
+        let Some(set) = &self.set else { return Vec::new() };
+        vec![
+            PlannedCommand::new("chown", &[&format!("{}:{}", set.user, set.group), &self.path]),
+            PlannedCommand::new("chmod", &[&format!("{:o}", set.mode), &self.path]),
+        ]
     }
 
     /// The unified diff, with every line that sets a secret redacted.
     pub fn diff(&self) -> String {
         let before = self.before.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let after = String::from_utf8_lossy(&self.after);
-        let before = redact_lines(&before);
-        let after = redact_lines(&after);
         let old_name =
             if self.before.is_some() { format!("a{}", self.path) } else { "/dev/null".to_owned() };
         let new_name = format!("b{}", self.path);
-        TextDiff::from_lines(&before, &after)
+        // Diffed first and redacted line by line after, so that a line whose
+        // only change is its secret still shows as changed.
+        let raw = TextDiff::from_lines(&before, &after)
             .unified_diff()
             .context_radius(3)
             .header(&old_name, &new_name)
-            .to_string()
+            .to_string();
+        let mut diff = redact_lines(&self.hide_secrets(&raw));
+        for command in self.ownership_commands() {
+            let _ = writeln!(diff, "$ {}", command.display());
+        }
+        diff
+    }
+
+    fn hide_secrets(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in self.secrets.iter().filter(|s| !s.is_empty()) {
+            text = text.replace(secret.as_str(), "«redacted»");
+        }
+        text
     }
 }
 
@@ -115,6 +176,16 @@ pub enum Validator {
     /// A graceful reload of Apache on the live system, after the plan's
     /// commands, and Apache must still run afterwards.
     ApacheReload,
+    /// `logrotate -d` reports no error it did not report before the edit.
+    /// Under `/` the whole configuration is read (`config`), with `known`
+    /// the errors it gave when the plan was made; under another root only
+    /// the drop-in `file` is, since the rest names the host's files.
+    LogrotateDebug {
+        file: String,
+        config: String,
+        #[serde(default)]
+        known: Vec<String>,
+    },
 }
 
 impl Validator {
@@ -129,6 +200,7 @@ impl Validator {
             Validator::ApacheReload => {
                 "a graceful reload of Apache, which must still run after it".to_owned()
             }
+            Validator::LogrotateDebug { file, .. } => format!("logrotate -d with {file}"),
         }
     }
 
@@ -196,7 +268,7 @@ impl Plan {
 
     /// True when applying this plan would change nothing.
     pub fn is_empty(&self) -> bool {
-        self.edits.iter().all(|e| e.before.as_deref() == Some(e.after.as_slice()))
+        !self.edits.iter().any(FileEdit::changes)
             && self.commands.is_empty()
             && self.links.is_empty()
     }
@@ -254,6 +326,58 @@ mod tests {
         assert!(diff.contains("--- a/srv/app/.env"), "{diff}");
         assert!(diff.contains("+DEBUG=False"), "{diff}");
         assert!(!diff.contains("secret-value"), "{diff}");
+    }
+
+    #[test]
+    fn a_mode_and_owner_change_is_a_change_shown_as_commands() {
+        let mut edit = FileEdit::change("/srv/app/.env", b"A=1\n".to_vec(), b"A=1\n".to_vec());
+        let mut plan = Plan::new("maint.env-permissions", "chmod");
+        plan.edits.push(edit.clone());
+        assert!(plan.is_empty());
+        edit.set = Some(Ownership {
+            mode: 0o600,
+            uid: 1001,
+            gid: 1001,
+            user: "app".to_owned(),
+            group: "app".to_owned(),
+        });
+        plan.edits[0] = edit;
+        assert!(!plan.is_empty());
+        let text = plan.render();
+        assert!(
+            text.contains("$ chown app:app /srv/app/.env\n$ chmod 600 /srv/app/.env\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_changed_secret_shows_as_a_changed_line() {
+        let mut edit = FileEdit::change(
+            "/srv/app/.env",
+            b"DEBUG=False\nDJANGO_SECRET_KEY=old-secret-value\n".to_vec(),
+            b"DEBUG=False\nDJANGO_SECRET_KEY=new-secret-value\n".to_vec(),
+        );
+        edit.secrets = vec!["old-secret-value".to_owned(), "new-secret-value".to_owned()];
+        let diff = edit.diff();
+        assert!(
+            diff.contains("-DJANGO_SECRET_KEY= «redacted»\n+DJANGO_SECRET_KEY= «redacted»\n"),
+            "{diff}"
+        );
+        assert!(!diff.contains("secret-value"), "{diff}");
+    }
+
+    #[test]
+    fn a_secret_on_a_line_of_its_own_is_hidden() {
+        let mut edit = FileEdit::change(
+            "/srv/app/settings.py",
+            b"K = get(\n    \"X\",\n    \"hunter2-long-secret\",\n)\n".to_vec(),
+            b"K = env(\"X\")\n".to_vec(),
+        );
+        assert!(edit.diff().contains("hunter2"));
+        edit.secrets.push("hunter2-long-secret".to_owned());
+        let diff = edit.diff();
+        assert!(!diff.contains("hunter2"), "{diff}");
+        assert!(diff.contains("-    \"«redacted»\","), "{diff}");
     }
 
     #[test]

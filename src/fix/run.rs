@@ -9,6 +9,7 @@ use super::apache::ApachePlanning;
 use super::apply::{self as applying, AppliedPlan, Step};
 use super::checks::TargetChecks;
 use super::django::DjangoPlanning;
+use super::maint::MaintPlanning;
 use super::plan::Plan;
 use crate::checklist::{Checklist, Item};
 use crate::finding::{Finding, Status};
@@ -87,8 +88,18 @@ impl Fixer<'_> {
         }
         let outcome = match ctx.layers.django() {
             Ok(facts) => {
+                let maint = MaintPlanning {
+                    target: self.target,
+                    facts,
+                    apache: ctx.layers.apache().ok(),
+                    staged: self.staged,
+                };
                 let planning = DjangoPlanning { target: self.target, facts, staged: self.staged };
-                match planning.plan(item) {
+                let planned = match maint.plan(item) {
+                    Ok(None) => planning.plan(item),
+                    other => other,
+                };
+                match planned {
                     Ok(Some(plan)) if plan.is_empty() && plan.operator_steps.is_empty() => {
                         Outcome::NoFix(
                             "the fix would change nothing; the item needs a look by hand"

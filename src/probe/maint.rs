@@ -473,22 +473,6 @@ pub fn log_review(
     finding
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_judged_by_djangos_rules() {
-        assert!(key_weakness("short").is_some_and(|w| w.contains("5 characters")));
-        assert!(
-            key_weakness(&format!("{INSECURE_PREFIX}{}", "x".repeat(60)))
-                .is_some_and(|w| w.contains("startproject"))
-        );
-        assert!(key_weakness(&"ab".repeat(30)).is_some_and(|w| w.contains("2 distinct")));
-        assert_eq!(key_weakness("k3y-Ab9xQ2mN7pL4vR8tY1wE6uI0oP5aS3dF7gH2jK9lZ4xC8vB1nM6"), None);
-    }
-}
-
 /// The pip-audit to run: beside `--python`, in the project's virtualenv on
 /// the live system, or on the path.
 fn find_pip_audit(target: &Target, facts: &DjangoFacts) -> Option<std::path::PathBuf> {
@@ -579,5 +563,21 @@ pub fn pip_audit_clean(
             Finding::unknown(id, format!("pip-audit could not run: {message}"))
                 .with_evidence(evidence)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_judged_by_djangos_rules() {
+        assert!(key_weakness("short").is_some_and(|w| w.contains("5 characters")));
+        assert!(
+            key_weakness(&format!("{INSECURE_PREFIX}{}", "x".repeat(60)))
+                .is_some_and(|w| w.contains("startproject"))
+        );
+        assert!(key_weakness(&"ab".repeat(30)).is_some_and(|w| w.contains("2 distinct")));
+        assert_eq!(key_weakness("k3y-Ab9xQ2mN7pL4vR8tY1wE6uI0oP5aS3dF7gH2jK9lZ4xC8vB1nM6"), None);
     }
 }
