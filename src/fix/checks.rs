@@ -50,7 +50,7 @@ impl Checks for TargetChecks<'_> {
                 command.args(["-c", script]).arg(&host).arg(file);
                 run(&mut command).map(|_| ())
             }
-            Validator::DjangoCheck => Ok(()),
+            Validator::DjangoCheck => django_check(self.target, self.options),
             Validator::ApacheConfigTest => super::apache::run_config_test(self.target),
             Validator::ApacheReload => {
                 let done = super::apache::reload(self.target)?;
@@ -110,6 +110,57 @@ impl Checks for TargetChecks<'_> {
             (self.on_step)(Step::Rollback, &outcome);
         }
     }
+}
+
+/// The interpreter that runs the project: `--python`, else the project's
+/// virtualenv on the live system.
+fn project_python(target: &Target, facts: &crate::django::rules::DjangoFacts) -> Option<PathBuf> {
+    if let Some(python) = &target.python {
+        return Some(python.clone());
+    }
+    let venv = facts.project.venv.as_ref().filter(|_| target.is_live_system())?;
+    Some(target.host_path(venv.join("bin/python"))).filter(|p| p.exists())
+}
+
+/// `manage.py check` of the project as it is now: `Ok` when Django reports
+/// no error, or when no interpreter can run it (the plan says so).
+pub fn django_check(target: &Target, options: RunOptions) -> Result<(), String> {
+    let layers = Layers::load(target, RunOptions { evaluate: false, ..options })
+        .map_err(|err| err.message)?;
+    let Ok(facts) = layers.django() else { return Ok(()) };
+    let Some(python) = project_python(target, facts) else { return Ok(()) };
+    let mut command = Command::new(python);
+    command
+        .args(["manage.py", "check"])
+        .current_dir(target.host_path(&facts.project.dir))
+        .env("DJANGO_SETTINGS_MODULE", &facts.project.module);
+    run(&mut command).map(|_| ()).map_err(|err| format!("manage.py check: {err}"))
+}
+
+/// Whether `manage.py check` passes on the project before any edit, asked
+/// once per project and run: a project Django already rejects cannot use it
+/// to judge an edit.
+pub fn django_check_usable(target: &Target, options: RunOptions) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static ASKED: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
+    let key = target.host_path(target.project.clone().unwrap_or_default());
+    let asked = ASKED.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(known) = asked.lock().ok().and_then(|map| map.get(&key).copied()) {
+        return known;
+    }
+    let layers = Layers::load(target, RunOptions { evaluate: false, ..options });
+    let runnable = layers
+        .as_ref()
+        .ok()
+        .and_then(|l| l.django().ok())
+        .and_then(|f| project_python(target, f))
+        .is_some();
+    let usable = runnable && django_check(target, options).is_ok();
+    if let Ok(mut map) = asked.lock() {
+        map.insert(key, usable);
+    }
+    usable
 }
 
 /// Runs a program to completion within the timeout; its combined output on

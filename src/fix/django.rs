@@ -106,6 +106,12 @@ impl DjangoPlanning<'_> {
             plan.edits.push(FileEdit::change(path, before.into_bytes(), after.into_bytes()));
             if Path::new(path).extension().is_some_and(|ext| ext == "py") {
                 plan.validators.push(Validator::PythonCompile { file: path.to_owned() });
+                let options = crate::probe::RunOptions { offline: true, evaluate: false };
+                if !plan.validators.contains(&Validator::DjangoCheck)
+                    && super::checks::django_check_usable(self.target, options)
+                {
+                    plan.validators.push(Validator::DjangoCheck);
+                }
             }
         }
         Ok(())

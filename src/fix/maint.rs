@@ -461,7 +461,12 @@ impl MaintPlanning<'_> {
                         at.file, at.line, target.file, target.variable
                     );
                 }
-                plan.validators.push(Validator::DjangoCheck);
+                if super::checks::django_check_usable(
+                    self.target,
+                    crate::probe::RunOptions { offline: true, evaluate: false },
+                ) {
+                    plan.validators.push(Validator::DjangoCheck);
+                }
                 hide(&mut plan, &[value]);
             }
             KeySource::File { variable, file, value, at } => {
@@ -477,7 +482,12 @@ impl MaintPlanning<'_> {
                     "drop the literal fallback of SECRET_KEY at {}:{}: {variable} is set in {file}",
                     at.file, at.line
                 );
-                plan.validators.push(Validator::DjangoCheck);
+                if super::checks::django_check_usable(
+                    self.target,
+                    crate::probe::RunOptions { offline: true, evaluate: false },
+                ) {
+                    plan.validators.push(Validator::DjangoCheck);
+                }
                 let mut secrets = vec![value];
                 secrets.extend(literal);
                 hide(&mut plan, &secrets);
@@ -543,7 +553,12 @@ impl MaintPlanning<'_> {
             ));
             self.put(&mut plan, &target.file, with_key)?;
             hide(&mut plan, &[old, new]);
-            plan.validators.push(Validator::DjangoCheck);
+            if super::checks::django_check_usable(
+                self.target,
+                crate::probe::RunOptions { offline: true, evaluate: false },
+            ) {
+                plan.validators.push(Validator::DjangoCheck);
+            }
             plan.title = format!(
                 "replace the weak SECRET_KEY with a new random key in {} ({})",
                 target.file, target.variable
@@ -594,7 +609,12 @@ impl MaintPlanning<'_> {
         secrets.extend(existing.split(',').map(|k| k.trim().to_owned()));
         secrets.extend([old, new, existing]);
         hide(&mut plan, &secrets);
-        plan.validators.push(Validator::DjangoCheck);
+        if super::checks::django_check_usable(
+            self.target,
+            crate::probe::RunOptions { offline: true, evaluate: false },
+        ) {
+            plan.validators.push(Validator::DjangoCheck);
+        }
         plan.title = format!(
             "rotate SECRET_KEY: a new random key in {} ({}), the old one kept in {} until sessions signed with it expire",
             target.file, target.variable, fallbacks_variable
