@@ -353,6 +353,7 @@ fn check(
         Arc::clone(&ctx),
         ids,
     ));
+    report_model_disagreements(&ctx);
     if !options.offline {
         let apache = ctx.layers.apache().ok();
         match portcullis::live::stage::site_url(ctx.target.url.as_deref(), apache) {
@@ -393,6 +394,24 @@ fn check(
     };
     print!("{}", report.render(format, use_color()));
     Ok(u8::try_from(report::exit_code(&findings, strict)).unwrap_or(1))
+}
+
+/// On the live system, the Apache model is held against Apache's own dumps
+/// (`apache2ctl -M`, `-S`, `-t -D DUMP_INCLUDES`); a disagreement is said.
+fn report_model_disagreements(ctx: &Context) {
+    let Ok(config) = ctx.layers.apache() else { return };
+    if !ctx.target.is_live_system() {
+        return;
+    }
+    match portcullis::apache::crosscheck::cross_check(config, &ctx.target) {
+        Ok(disagreements) => {
+            for d in disagreements {
+                let text = portcullis::redact::printable(&d.text);
+                eprintln!("portcullis: Apache and portcullis's model disagree on {}: {text}", d.topic);
+            }
+        }
+        Err(err) => tracing::info!(error = %err, "no cross-check with apache2ctl"),
+    }
 }
 
 /// Files the journal touched that were changed by hand since: said on
