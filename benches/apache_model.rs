@@ -19,17 +19,41 @@ fn write(root: &Path, inside: &str, text: &str) {
 
 /// A Debian-shaped tree with `hosts` sites enabled.
 fn tree(root: &Path, hosts: usize) {
-    write(root, "/etc/apache2/envvars", "export APACHE_RUN_USER=www-data\nexport APACHE_RUN_GROUP=www-data\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX\n");
+    write(
+        root,
+        "/etc/apache2/envvars",
+        "export APACHE_RUN_USER=www-data\nexport APACHE_RUN_GROUP=www-data\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX\n",
+    );
     write(
         root,
         "/etc/apache2/apache2.conf",
         "ServerRoot \"/etc/apache2\"\nTimeout 300\nIncludeOptional mods-enabled/*.load\nIncludeOptional mods-enabled/*.conf\nInclude ports.conf\n<Directory />\n\tOptions FollowSymLinks\n\tAllowOverride None\n\tRequire all denied\n</Directory>\n<Directory /var/www/>\n\tOptions Indexes FollowSymLinks\n\tAllowOverride None\n\tRequire all granted\n</Directory>\nIncludeOptional conf-enabled/*.conf\nIncludeOptional sites-enabled/*.conf\n",
     );
-    write(root, "/etc/apache2/ports.conf", "Listen 80\n<IfModule ssl_module>\n\tListen 443\n</IfModule>\n");
-    write(root, "/etc/apache2/mods-enabled/ssl.load", "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n");
-    write(root, "/etc/apache2/mods-enabled/ssl.conf", "<IfModule mod_ssl.c>\n\tSSLCipherSuite HIGH:!aNULL\n\tSSLProtocol all -SSLv3\n</IfModule>\n");
-    write(root, "/etc/apache2/mods-enabled/autoindex.load", "LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so\n");
-    write(root, "/etc/apache2/conf-enabled/security.conf", "ServerTokens OS\nServerSignature On\nTraceEnable Off\n");
+    write(
+        root,
+        "/etc/apache2/ports.conf",
+        "Listen 80\n<IfModule ssl_module>\n\tListen 443\n</IfModule>\n",
+    );
+    write(
+        root,
+        "/etc/apache2/mods-enabled/ssl.load",
+        "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so\n",
+    );
+    write(
+        root,
+        "/etc/apache2/mods-enabled/ssl.conf",
+        "<IfModule mod_ssl.c>\n\tSSLCipherSuite HIGH:!aNULL\n\tSSLProtocol all -SSLv3\n</IfModule>\n",
+    );
+    write(
+        root,
+        "/etc/apache2/mods-enabled/autoindex.load",
+        "LoadModule autoindex_module /usr/lib/apache2/modules/mod_autoindex.so\n",
+    );
+    write(
+        root,
+        "/etc/apache2/conf-enabled/security.conf",
+        "ServerTokens OS\nServerSignature On\nTraceEnable Off\n",
+    );
     for n in 0..hosts {
         let mut site = String::new();
         let _ = write!(

@@ -407,7 +407,10 @@ fn report_model_disagreements(ctx: &Context) {
         Ok(disagreements) => {
             for d in disagreements {
                 let text = portcullis::redact::printable(&d.text);
-                eprintln!("portcullis: Apache and portcullis's model disagree on {}: {text}", d.topic);
+                eprintln!(
+                    "portcullis: Apache and portcullis's model disagree on {}: {text}",
+                    d.topic
+                );
             }
         }
         Err(err) => tracing::info!(error = %err, "no cross-check with apache2ctl"),

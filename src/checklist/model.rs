@@ -349,6 +349,8 @@ pub enum Fix {
     RequirementsAdd {
         package: String,
     },
+    /// Raise vulnerable pins to the versions pip-audit says fix them.
+    PipAuditUpgrade,
     CiStepAdd {
         tool: String,
     },
@@ -379,6 +381,7 @@ impl Fix {
             Fix::ModsecurityCrs => "modsecurity-crs",
             Fix::ApacheTemplate { .. } => "apache-template",
             Fix::RequirementsAdd { .. } => "requirements-add",
+            Fix::PipAuditUpgrade => "pip-audit-upgrade",
             Fix::CiStepAdd { .. } => "ci-step-add",
             Fix::SecretKeyMove => "secret-key-move",
             Fix::SecretKeyRotate => "secret-key-rotate",

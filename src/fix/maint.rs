@@ -88,9 +88,59 @@ impl MaintPlanning<'_> {
             Fix::EnvPermissions => self.env_permissions(&item.id)?,
             Fix::LogrotateTemplate { .. } => self.logrotate(&item.id)?,
             Fix::ApacheLogs => self.apache_logs(&item.id)?,
+            Fix::PipAuditUpgrade => self.pip_audit_upgrade(&item.id)?,
             _ => return Ok(None),
         };
         Ok(Some(plan))
+    }
+
+    /// Raises each vulnerable pin of the requirements file to the lowest
+    /// version that fixes every advisory pip-audit named (what `pip-audit
+    /// --fix` does, as a diff); on the live system the virtualenv follows.
+    fn pip_audit_upgrade(&self, item_id: &str) -> Result<Plan, PlanError> {
+        use crate::maint::pip_audit::AuditOutcome;
+        let audit = crate::probe::maint::run_audit(self.target, self.facts, self.apache)
+            .map_err(PlanError)?;
+        let AuditOutcome::Vulnerable { packages, .. } = &audit.outcome else {
+            return Err(PlanError("pip-audit reports no vulnerable package to upgrade".to_owned()));
+        };
+        let before = self.read(&audit.file)?;
+        let (after, upgrades) = crate::maint::pip_audit::upgrade_pins(&before, packages);
+        if upgrades.is_empty() {
+            return Err(PlanError(format!(
+                "the vulnerable pins are not in {} itself (an included file, or no fixed version is known): upgrade them by hand",
+                audit.file
+            )));
+        }
+        let shown: Vec<String> =
+            upgrades.iter().map(|u| format!("{} {} → {}", u.name, u.from, u.to)).collect();
+        let mut plan = Plan::new(item_id, format!("upgrade {}", shown.join(", ")));
+        plan.edits.push(FileEdit::change(&audit.file, before.into_bytes(), after.into_bytes()));
+        if upgrades.iter().any(|u| u.name.eq_ignore_ascii_case("django")) {
+            plan.warnings.push(
+                "this upgrades Django itself: read its release notes before the next deploy"
+                    .to_owned(),
+            );
+        }
+        match self.facts.project.venv.as_ref().filter(|_| self.target.is_live_system()) {
+            Some(venv) => {
+                let pip = self.target.host_path(venv.join("bin/pip")).display().to_string();
+                let requirements = self.target.host_path(&audit.file).display().to_string();
+                plan.commands
+                    .push(crate::fix::PlannedCommand::new(pip, &["install", "-r", &requirements]));
+            }
+            None => plan.operator_steps.push(format!(
+                "install the upgraded pins where the site runs: pip install -r {}",
+                audit.file
+            )),
+        }
+        if super::checks::django_check_usable(
+            self.target,
+            crate::probe::RunOptions { offline: true, evaluate: false },
+        ) {
+            plan.validators.push(Validator::DjangoCheck);
+        }
+        Ok(plan)
     }
 
     fn project_host(&self) -> PathBuf {

@@ -490,6 +490,55 @@ fn find_pip_audit(target: &Target, facts: &DjangoFacts) -> Option<std::path::Pat
     beside_python.into_iter().chain(in_venv).find(|p| p.is_file()).or(on_path)
 }
 
+/// One pip-audit run on the project's pinned requirements: the file it
+/// audited (inside path), the command as shown, and the outcome.
+pub struct Audit {
+    pub file: String,
+    pub command: String,
+    pub outcome: crate::maint::pip_audit::AuditOutcome,
+}
+
+/// Runs pip-audit on the flattened pins of the project's requirements, as
+/// the site's user when portcullis runs as root. `Err` says why it could not.
+pub fn run_audit(
+    target: &Target,
+    facts: &DjangoFacts,
+    apache: Option<&ApacheConfig>,
+) -> Result<Audit, String> {
+    use crate::maint::pip_audit::{self, AuditRequest, AuditWorkdir, Invoker};
+
+    let Some(file) = facts.requirements.files.first() else {
+        return Err("the project has no requirements file to audit".to_owned());
+    };
+    let Some(pip_audit) = find_pip_audit(target, facts) else {
+        return Err("pip-audit is not installed where it can run (beside --python, in the project's virtualenv, or on the path)".to_owned());
+    };
+    let flat = pip_audit::flatten_requirements(&target.host_path(file));
+    if !flat.unpinned.is_empty() {
+        return Err(format!(
+            "pip-audit audits exact pins, and these are not pinned with ==: {}",
+            flat.unpinned.join(", ")
+        ));
+    }
+    let invoker = Invoker::current();
+    // As the site's user when portcullis runs as root and that user exists on
+    // this machine (pip-audit installs packages, which runs their code).
+    let exists = |user: &String| nix::unistd::User::from_name(user).ok().flatten().is_some();
+    let site_user = if invoker.is_root {
+        site_user(target, facts, apache).map(|(user, _)| user).filter(exists)
+    } else {
+        None
+    };
+    let workdir = AuditWorkdir::create(&std::env::temp_dir(), &flat, site_user.as_deref())
+        .map_err(|err| format!("cannot prepare pip-audit's work directory: {err}"))?;
+    let mut request = AuditRequest::new(&pip_audit, &workdir.requirements);
+    request.no_install = true;
+    request.site_user = site_user;
+    workdir.apply_to(&mut request);
+    let outcome = pip_audit::run(&request, &invoker, std::time::Duration::from_secs(300), |_| {});
+    Ok(Audit { file: file.clone(), command: format!("pip-audit -r {file} --format json"), outcome })
+}
+
 /// `maint.pip-audit-clean`: pip-audit finds nothing in the pinned
 /// requirements. A package it could not look up is never a pass.
 pub fn pip_audit_clean(
@@ -498,51 +547,17 @@ pub fn pip_audit_clean(
     facts: &DjangoFacts,
     apache: Option<&ApacheConfig>,
 ) -> Finding {
-    use crate::maint::pip_audit::{self, AuditOutcome, AuditRequest, AuditWorkdir, Invoker};
+    use crate::maint::pip_audit::{self, AuditOutcome};
 
-    let Some(file) = facts.requirements.files.first() else {
-        return Finding::unknown(id, "the project has no requirements file to audit");
+    let audit = match run_audit(target, facts, apache) {
+        Ok(audit) => audit,
+        Err(why) => return Finding::unknown(id, why),
     };
-    let Some(pip_audit) = find_pip_audit(target, facts) else {
-        return Finding::unknown(
-            id,
-            "pip-audit is not installed where it can run (beside --python, in the project's virtualenv, or on the path)",
-        );
-    };
-    let flat = pip_audit::flatten_requirements(&target.host_path(file));
-    if !flat.unpinned.is_empty() {
-        return Finding::unknown(
-            id,
-            format!(
-                "pip-audit audits exact pins, and these are not pinned with ==: {}",
-                flat.unpinned.join(", ")
-            ),
-        );
-    }
-    let invoker = Invoker::current();
-    let site_user =
-        if invoker.is_root { site_user(target, facts, apache).map(|(user, _)| user) } else { None };
-    let scratch = std::env::temp_dir();
-    let workdir = match AuditWorkdir::create(&scratch, &flat, site_user.as_deref()) {
-        Ok(workdir) => workdir,
-        Err(err) => {
-            return Finding::unknown(
-                id,
-                format!("cannot prepare pip-audit's work directory: {err}"),
-            );
-        }
-    };
-    let mut request = AuditRequest::new(&pip_audit, &workdir.requirements);
-    request.no_install = true;
-    request.site_user = site_user;
-    workdir.apply_to(&mut request);
-    let command = format!("pip-audit -r {file} --format json");
-    let outcome = pip_audit::run(&request, &invoker, std::time::Duration::from_secs(300), |_| {});
-    let evidence: Vec<Evidence> = pip_audit::describe(&outcome)
+    let evidence: Vec<Evidence> = pip_audit::describe(&audit.outcome)
         .into_iter()
-        .map(|line| Evidence::command(&command, line))
+        .map(|line| Evidence::command(&audit.command, line))
         .collect();
-    match &outcome {
+    match &audit.outcome {
         AuditOutcome::Clean { audited } => {
             Finding::pass(id, format!("no known vulnerability in {audited} audited packages"))
                 .with_evidence(evidence)
