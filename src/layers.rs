@@ -130,7 +130,7 @@ fn load_django(
 }
 
 /// The `mod_wsgi` daemon that runs the project, if Apache runs it.
-fn site_daemon(config: &ApacheConfig, project: &Project) -> Option<crate::apache::WsgiDaemon> {
+pub fn site_daemon(config: &ApacheConfig, project: &Project) -> Option<crate::apache::WsgiDaemon> {
     let dir = project.dir.display().to_string();
     let daemons = config.wsgi_daemons();
     daemons
@@ -211,7 +211,7 @@ fn http_redirect(vhosts: &[VirtualHost]) -> Option<Location> {
 
 /// The interpreter that runs the project's code: `--python`, else the
 /// project's virtualenv on the live system.
-fn project_python(target: &Target, project: &Project) -> Option<std::path::PathBuf> {
+pub fn project_python(target: &Target, project: &Project) -> Option<std::path::PathBuf> {
     if let Some(python) = &target.python {
         return Some(python.clone());
     }

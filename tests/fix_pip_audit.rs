@@ -67,7 +67,10 @@ fn a_vulnerable_pin_fails_and_the_fix_raises_it_to_the_fixed_version() {
     let before = check(&run);
     assert_eq!(status(&before), "fail", "{}", String::from_utf8_lossy(&before.stdout));
     assert!(String::from_utf8_lossy(&before.stdout).contains("CVE-2023-31047"));
-    assert!(server.queries().iter().any(|q| q.contains("4.2.0")), "pip-audit asked the loopback service");
+    assert!(
+        server.queries().iter().any(|q| q.contains("4.2.0")),
+        "pip-audit asked the loopback service"
+    );
 
     let fixed = run(&["fix", "maint.pip-audit-clean", "--yes"]);
     let said = String::from_utf8_lossy(&fixed.stdout);

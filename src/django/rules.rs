@@ -1133,39 +1133,18 @@ fn dedup(evidence: Vec<Evidence>) -> Vec<Evidence> {
 /// default it is. Django's from `global_settings.py` (domain-facts §1),
 /// django-axes's from `axes/conf.py` (§4), django-csp 3.x's for default-src.
 pub fn default_of(name: &str) -> Option<(PyValue, &'static str)> {
-    let s = |text: &str| PyValue::Str(text.to_owned());
-    let django = match name {
-        "DEBUG"
-        | "SECURE_HSTS_INCLUDE_SUBDOMAINS"
-        | "SECURE_HSTS_PRELOAD"
-        | "SECURE_SSL_REDIRECT"
-        | "SESSION_COOKIE_SECURE"
-        | "CSRF_COOKIE_SECURE"
-        | "CSRF_USE_SESSIONS" => PyValue::Bool(false),
-        "SECURE_CONTENT_TYPE_NOSNIFF" => PyValue::Bool(true),
-        "SECURE_HSTS_SECONDS" => PyValue::Int(0),
-        "ALLOWED_HOSTS" | "MIDDLEWARE" | "INSTALLED_APPS" => PyValue::List(Vec::new()),
-        "AUTHENTICATION_BACKENDS" => {
-            PyValue::List(vec![s("django.contrib.auth.backends.ModelBackend")])
-        }
-        "X_FRAME_OPTIONS" => s("DENY"),
-        "SECURE_PROXY_SSL_HEADER" => PyValue::None,
-        "SECURE_CSP" | "SECURE_CSP_REPORT_ONLY" => PyValue::Dict(Vec::new()),
-        _ => {
-            let (value, owner) = match name {
-                "AXES_FAILURE_LIMIT" => (PyValue::Int(3), "django-axes"),
-                "AXES_COOLOFF_TIME" => (PyValue::None, "django-axes"),
-                "CSP_DEFAULT_SRC" => (PyValue::List(vec![s("'self'")]), "django-csp 3.x"),
-                "CSP_REPORT_ONLY" => (PyValue::Bool(false), "django-csp 3.x"),
-                _ if name.starts_with("CSP_") && name.ends_with("_SRC") => {
-                    (PyValue::None, "django-csp 3.x")
-                }
-                _ => return None,
-            };
-            return Some((value, owner));
-        }
+    if let Some(value) = crate::django::defaults::default_of(name) {
+        let owner = if name.starts_with("AXES_") { "django-axes" } else { "Django" };
+        return Some((value, owner));
+    }
+    // django-csp 3.x's own defaults, for the settings of that format.
+    let value = match name {
+        "CSP_DEFAULT_SRC" => PyValue::List(vec![PyValue::Str("'self'".to_owned())]),
+        "CSP_REPORT_ONLY" => PyValue::Bool(false),
+        _ if name.starts_with("CSP_") && name.ends_with("_SRC") => PyValue::None,
+        _ => return None,
     };
-    Some((django, "Django"))
+    Some((value, "django-csp 3.x"))
 }
 
 /// Runs `manage.py showmigrations APP` with `python` in the project's

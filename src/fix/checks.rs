@@ -112,23 +112,13 @@ impl Checks for TargetChecks<'_> {
     }
 }
 
-/// The interpreter that runs the project: `--python`, else the project's
-/// virtualenv on the live system.
-fn project_python(target: &Target, facts: &crate::django::rules::DjangoFacts) -> Option<PathBuf> {
-    if let Some(python) = &target.python {
-        return Some(python.clone());
-    }
-    let venv = facts.project.venv.as_ref().filter(|_| target.is_live_system())?;
-    Some(target.host_path(venv.join("bin/python"))).filter(|p| p.exists())
-}
-
 /// `manage.py check` of the project as it is now: `Ok` when Django reports
 /// no error, or when no interpreter can run it (the plan says so).
 pub fn django_check(target: &Target, options: RunOptions) -> Result<(), String> {
     let layers = Layers::load(target, RunOptions { evaluate: false, ..options })
         .map_err(|err| err.message)?;
     let Ok(facts) = layers.django() else { return Ok(()) };
-    let Some(python) = project_python(target, facts) else { return Ok(()) };
+    let Some(python) = crate::layers::project_python(target, &facts.project) else { return Ok(()) };
     let mut command = Command::new(python);
     command
         .args(["manage.py", "check"])
@@ -154,7 +144,7 @@ pub fn django_check_usable(target: &Target, options: RunOptions) -> bool {
         .as_ref()
         .ok()
         .and_then(|l| l.django().ok())
-        .and_then(|f| project_python(target, f))
+        .and_then(|f| crate::layers::project_python(target, &f.project))
         .is_some();
     let usable = runnable && django_check(target, options).is_ok();
     if let Ok(mut map) = asked.lock() {

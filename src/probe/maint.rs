@@ -181,16 +181,9 @@ pub fn site_user(
     apache: Option<&ApacheConfig>,
 ) -> Option<(String, String)> {
     if let Some(config) = apache {
-        let dir = facts.project.dir.display().to_string();
-        let daemons = config.wsgi_daemons();
-        let daemon = daemons
-            .iter()
-            .find(|d| {
-                d.python_path.as_deref().is_some_and(|p| p.contains(dir.trim_end_matches('/')))
-            })
-            .or_else(|| daemons.first());
-        if let Some(user) = daemon.and_then(|d| d.user.clone()) {
-            let group = daemon.and_then(|d| d.group.clone()).unwrap_or_else(|| user.clone());
+        let daemon = crate::layers::site_daemon(config, &facts.project);
+        if let Some(user) = daemon.as_ref().and_then(|d| d.user.clone()) {
+            let group = daemon.and_then(|d| d.group).unwrap_or_else(|| user.clone());
             return Some((user, group));
         }
         if let Some(user) = config.variables.get("APACHE_RUN_USER") {
