@@ -187,7 +187,16 @@ fn topology(config: &ApacheConfig, project: &Project) -> ApacheTopology {
             why: format!("no virtual host runs {dir} through mod_wsgi or proxies to it"),
         },
     };
-    ApacheTopology { served_by, redirects_http: http_redirect(&vhosts) }
+    let mut names: Vec<(String, bool)> = Vec::new();
+    for vhost in &vhosts {
+        for name in vhost.server_name.iter().chain(vhost.aliases.iter()) {
+            match names.iter_mut().find(|(known, _)| known.eq_ignore_ascii_case(name)) {
+                Some((_, https)) => *https |= vhost.ssl,
+                None => names.push((name.clone(), vhost.ssl)),
+            }
+        }
+    }
+    ApacheTopology { served_by, redirects_http: http_redirect(&vhosts), names }
 }
 
 /// Where the plain-HTTP virtual hosts redirect to HTTPS, when they all do.

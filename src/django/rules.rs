@@ -104,6 +104,9 @@ pub struct ApacheTopology {
     /// Where every plain-HTTP virtual host of the site redirects to HTTPS,
     /// when they all do.
     pub redirects_http: Option<Location>,
+    /// Every name the Apache configuration serves (`ServerName`,
+    /// `ServerAlias`), each with whether a TLS virtual host answers for it.
+    pub names: Vec<(String, bool)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

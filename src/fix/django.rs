@@ -472,10 +472,29 @@ impl DjangoPlanning<'_> {
     /// Warnings for fixes that can hurt, said before anything happens.
     fn warn(&self, item_id: &str, plan: &mut Plan) {
         match item_id {
-            "django.hsts-subdomains" | "django.hsts-preload" => plan.warnings.push(
-                "browsers will refuse plain HTTP on every subdomain of the site's domain for the whole max-age: check that each one serves HTTPS first"
-                    .to_owned(),
-            ),
+            "django.hsts-subdomains" | "django.hsts-preload" => {
+                plan.warnings.push(
+                    "browsers will refuse plain HTTP on every subdomain of the site's domain for the whole max-age: check that each one serves HTTPS first"
+                        .to_owned(),
+                );
+                if let Some(apache) = &self.facts.apache {
+                    let without: Vec<&str> =
+                        apache.names.iter().filter(|(_, https)| !https).map(|(name, _)| name.as_str()).collect();
+                    let with: Vec<&str> =
+                        apache.names.iter().filter(|(_, https)| *https).map(|(name, _)| name.as_str()).collect();
+                    if without.is_empty() {
+                        plan.warnings.push(format!(
+                            "every name this Apache serves has a TLS virtual host ({}); names served by other machines are not known here",
+                            with.join(", ")
+                        ));
+                    } else {
+                        plan.warnings.push(format!(
+                            "these names this Apache serves have no TLS virtual host and would be locked out: {}",
+                            without.join(", ")
+                        ));
+                    }
+                }
+            }
             "django.hsts-seconds" if !self.staged => plan.warnings.push(
                 "browsers remember HSTS for the whole max-age; `--staged` starts with a one-hour trial".to_owned(),
             ),

@@ -492,8 +492,11 @@ fn proxy_header_depends_on_the_topology() {
     let mut case = Case::new();
     assert_eq!(case.status("django.proxy-ssl-header"), Status::Unknown);
 
-    case.facts.apache =
-        Some(ApacheTopology { served_by: ServedBy::ModWsgi { at: None }, redirects_http: None });
+    case.facts.apache = Some(ApacheTopology {
+        served_by: ServedBy::ModWsgi { at: None },
+        redirects_http: None,
+        names: Vec::new(),
+    });
     let finding = case.check("django.proxy-ssl-header");
     assert_eq!((finding.status, finding.applies), (Status::Pass, false));
 
@@ -504,6 +507,7 @@ fn proxy_header_depends_on_the_topology() {
             sets_forwarded_proto: None,
         },
         redirects_http: None,
+        names: Vec::new(),
     });
     case.set("SECURE_SSL_REDIRECT", PyValue::Bool(true));
     let finding = case.check("django.proxy-ssl-header");
@@ -531,6 +535,7 @@ fn an_apache_redirect_satisfies_ssl_redirect() {
     case.facts.apache = Some(ApacheTopology {
         served_by: ServedBy::ModWsgi { at: None },
         redirects_http: Some(at(3, "Redirect permanent / https://example.com/")),
+        names: Vec::new(),
     });
     let finding = case.check("django.ssl-redirect");
     assert_eq!(finding.status, Status::Pass);
