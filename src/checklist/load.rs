@@ -22,7 +22,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 
 /// A mistake in a checklist file, at a place in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
+#[error("{}", self.shown())]
 pub struct ChecklistError {
     pub file: String,
     pub line: usize,
@@ -74,6 +74,18 @@ struct RawItem {
     verify: Vec<LiveProbe>,
     #[serde(default)]
     manual: bool,
+}
+
+impl ChecklistError {
+    /// `file:line:column: message`, or `file: message` when no place in the
+    /// file is at fault (it cannot be read).
+    fn shown(&self) -> String {
+        if self.line == 0 {
+            format!("{}: {}", self.file, self.message)
+        } else {
+            format!("{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        }
+    }
 }
 
 /// The embedded checklist, plus the operator's files in the order given.

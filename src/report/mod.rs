@@ -148,6 +148,11 @@ impl CheckReport<'_> {
                         item.id,
                         finding.summary
                     );
+                    if matches!(finding.status, Status::Skipped | Status::Waived)
+                        && let Some(reason) = &finding.reason
+                    {
+                        let _ = writeln!(out, "            {reason}");
+                    }
                     for evidence in &finding.evidence {
                         match evidence.place() {
                             Some(place) => {
