@@ -71,6 +71,38 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The official SARIF 2.1.0 schema, as the serde-sarif crate (a dev
+/// dependency) ships it; found through `cargo metadata`.
+fn sarif_schema() -> PathBuf {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    let metadata: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
+    let manifest = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("serde-sarif is a dev-dependency");
+    Path::new(manifest).with_file_name("src/schema.json")
+}
+
+/// Validates a SARIF log against the official schema with Python's
+/// jsonschema (in the test venv).
+fn assert_valid_sarif(text: &str) {
+    let python = std::env::var_os("PORTCULLIS_TEST_PYTHON").map(PathBuf::from).unwrap_or_default();
+    assert!(python.is_file(), "PORTCULLIS_TEST_PYTHON must name the test venv's python (scripts/test-setup.sh; it has jsonschema)");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("summary.sarif");
+    std::fs::write(&log, text).expect("write");
+    let script = "import json, sys, jsonschema\nschema = json.load(open(sys.argv[1]))\njsonschema.Draft7Validator(schema).validate(json.load(open(sys.argv[2])))\n";
+    let out = std::process::Command::new(python).arg("-c").arg(script).arg(sarif_schema()).arg(&log).output().expect("python runs");
+    assert!(out.status.success(), "the SARIF does not validate against SARIF 2.1.0:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn the_summary_shows_fixed_skipped_waived_and_open_items_in_every_format() {
     let session = Session::new();
