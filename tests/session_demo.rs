@@ -94,13 +94,26 @@ fn sarif_schema() -> PathBuf {
 /// jsonschema (in the test venv).
 fn assert_valid_sarif(text: &str) {
     let python = std::env::var_os("PORTCULLIS_TEST_PYTHON").map(PathBuf::from).unwrap_or_default();
-    assert!(python.is_file(), "PORTCULLIS_TEST_PYTHON must name the test venv's python (scripts/test-setup.sh; it has jsonschema)");
+    assert!(
+        python.is_file(),
+        "PORTCULLIS_TEST_PYTHON must name the test venv's python (scripts/test-setup.sh; it has jsonschema)"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("summary.sarif");
     std::fs::write(&log, text).expect("write");
     let script = "import json, sys, jsonschema\nschema = json.load(open(sys.argv[1]))\njsonschema.Draft7Validator(schema).validate(json.load(open(sys.argv[2])))\n";
-    let out = std::process::Command::new(python).arg("-c").arg(script).arg(sarif_schema()).arg(&log).output().expect("python runs");
-    assert!(out.status.success(), "the SARIF does not validate against SARIF 2.1.0:\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(sarif_schema())
+        .arg(&log)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "the SARIF does not validate against SARIF 2.1.0:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -152,9 +165,10 @@ fn the_summary_shows_fixed_skipped_waived_and_open_items_in_every_format() {
     assert!(markdown.contains("an old client needs CBC"), "{markdown}");
     let junit = session.ok(&["summary", "--format", "junit"]);
     assert!(junit.starts_with("<?xml") && junit.contains("<testsuites"), "{junit}");
-    let sarif: Value =
-        serde_json::from_str(&session.ok(&["summary", "--format", "sarif"])).expect("sarif");
+    let sarif_text = session.ok(&["summary", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif_text).expect("sarif");
     assert_eq!(sarif["version"], "2.1.0");
+    assert_valid_sarif(&sarif_text);
 
     // No secret anywhere portcullis wrote or printed.
     let key = secret(&session.root());
