@@ -1,7 +1,7 @@
 //! Probes: read-only observations of the target, one function per probe
 //! kind. A probe never changes anything and never prints; it returns a
-//! [`Finding`] for its item. Kinds that a later part of portcullis builds
-//! report `unknown` with that reason: they never pass.
+//! [`Finding`] for its item. A layer the target lacks makes its items
+//! `unknown` with the reason: they never pass.
 
 pub mod maint;
 
@@ -12,7 +12,8 @@ use crate::finding::Finding;
 use crate::target::Target;
 
 /// How long one probe may take before its item is reported unknown.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+/// pip-audit may take up to five minutes on a large project.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(330);
 
 /// What the operator allowed this run to do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
