@@ -736,6 +736,30 @@ impl App {
                 section.title, c.pass, c.fail, c.unknown, c.fixed, c.skipped, c.waived
             ));
         }
+        let fixed: Vec<&ItemRow> =
+            self.items.iter().filter(|i| matches!(i.mark, Some(Mark::Fixed { .. }))).collect();
+        if !fixed.is_empty() {
+            lines.push(String::new());
+            lines.push("Fixed in this session:".to_owned());
+            for item in fixed {
+                lines.push(format!("  {}  {}", item.id, item.title));
+            }
+        }
+        let skipped: Vec<(&ItemRow, &String)> = self
+            .items
+            .iter()
+            .filter_map(|i| match &i.mark {
+                Some(Mark::Skipped { reason }) => Some((i, reason)),
+                _ => None,
+            })
+            .collect();
+        if !skipped.is_empty() {
+            lines.push(String::new());
+            lines.push("Skipped, with the reason given:".to_owned());
+            for (item, reason) in skipped {
+                lines.push(format!("  {}: {reason}", item.id));
+            }
+        }
         let mut failing: Vec<&ItemRow> =
             self.items.iter().filter(|i| i.outcome() == Outcome::Status(Status::Fail)).collect();
         failing.sort_by_key(|i| i.severity);
