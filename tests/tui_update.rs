@@ -323,6 +323,7 @@ fn resuming_restores_decisions_and_the_position() {
     drive(
         &mut app,
         [Action::ResumeOffered(ResumeOffer {
+            fixed: Vec::new(),
             saved_at: "2026-12-02 16:10".to_owned(),
             done: 5,
             total: 40,
