@@ -207,6 +207,10 @@ fn demo_session_survives_a_dropped_connection_and_resumes_to_the_summary() {
     assert!(offer.contains("of 44 items done"), "how far:\n{offer}");
     assert!(offer.contains(" UTC"), "when:\n{offer}");
     assert!(offer.contains("stopped at django.hsts-preload"), "where:\n{offer}");
+    let header = offer.lines().next().unwrap_or_default().trim_end();
+    assert!(header.ends_with('s'), "the check time keeps its unit: {header:?}");
+    let row = django_row(&offer);
+    assert!(row.contains("★2"), "the journal's fixes count before resuming: {row}");
     tmux.keys(&["r"]);
     let resumed = tmux.wait_for(&["resumed the saved session", "item 6 of 44"]);
     assert!(resumed.contains("HSTS preload is requested"), "{resumed}");

@@ -840,7 +840,7 @@ fn describe_fix(fix: &Fix) -> String {
     match fix {
         Fix::DjangoSet { setting, value, .. } => format!("set {setting} = {value}"),
         Fix::DjangoListInsert { setting, value, position } => {
-            format!("add {value} to {setting} ({})", describe_position(position))
+            format!("add {value} to {setting} ({})", describe_position(*position))
         }
         Fix::PipInstall { package } => {
             format!("install the Python package {package} and pin it in the requirements")
@@ -874,7 +874,7 @@ fn describe_fix(fix: &Fix) -> String {
     }
 }
 
-fn describe_position(position: &crate::checklist::Position) -> &'static str {
+fn describe_position(position: crate::checklist::Position) -> &'static str {
     use crate::checklist::Position;
     match position {
         Position::Any => "anywhere",

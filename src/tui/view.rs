@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::finding::Status;
 use crate::redact::printable;
 use crate::tui::app::{
-    App, ApplyOutcome, Confirm, ConfirmKind, EXPIRY_WARNING_DAYS, FixChoice, ItemRow, Jump, Mark, Outcome, Overlay,
-    PlanState, Progress, Prompt, Screen, StepStatus, TargetField, staged_for,
+    App, ApplyOutcome, Confirm, ConfirmKind, EXPIRY_WARNING_DAYS, FixChoice, ItemRow, Jump, Mark,
+    Outcome, Overlay, PlanState, Progress, Prompt, Screen, StepStatus, TargetField, staged_for,
 };
 use crate::tui::keys::HELP;
 use crate::tui::theme::{Glyphs, Theme};
