@@ -1046,10 +1046,14 @@ fn on_apply_finished(app: &mut App, id: &str, outcome: ApplyOutcome) -> Vec<Effe
         }
         app.plans.remove(id);
     }
+    let rechecked = matches!(&outcome, ApplyOutcome::Applied { finding: Some(_), .. });
     if let Some(run) = app.apply.as_mut().filter(|run| run.id == id) {
-        // Steps still marked running stopped where the outcome says.
+        // Steps still marked running stopped where the outcome says; the
+        // re-check is the backend's own, done when it brought a finding.
         for step in &mut run.steps {
-            if matches!(step.status, StepStatus::Running | StepStatus::Pending) {
+            if rechecked && step.name == "re-check" {
+                step.status = StepStatus::Done;
+            } else if matches!(step.status, StepStatus::Running | StepStatus::Pending) {
                 step.status = StepStatus::Skipped;
             }
         }
