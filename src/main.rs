@@ -282,6 +282,12 @@ fn tui(args: &TargetArgs, checklist: Checklist) -> Result<u8, InputError> {
     use portcullis::tui::backend::StateBackend;
     use portcullis::tui::{Look, TuiOptions, run_tui};
 
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(InputError::new(
+            "the interface needs a terminal (over SSH, `ssh -t`); \
+             `portcullis check` works without one",
+        ));
+    }
     let look = Look::from_environment(args.theme.as_deref(), args.ascii)
         .map_err(|err| InputError::new(format!("--theme: {err}")))?;
     let options = run_options(args);

@@ -48,6 +48,7 @@ fn start_screen_with_a_resume_offer_while_checks_run() {
     drive(
         &mut app,
         [Action::ResumeOffered(ResumeOffer {
+            fixed: Vec::new(),
             saved_at: "2026-12-02 16:10 UTC".to_owned(),
             done: 12,
             total: 40,
@@ -238,14 +239,30 @@ fn journal_of_applied_fixes() {
         &mut app,
         [
             Action::JournalLoaded(vec![
-                row("0001", "django.debug-off", "2026-12-03 17:01", true),
-                row("0002", "django.ssl-redirect", "2026-12-03 17:20", false),
-                row("0003", "django.hsts-seconds", "2026-12-03 17:31", false),
+                row("0001", "django.debug-off", "2026-12-03 17:01 UTC", true),
+                row("0002", "django.ssl-redirect", "2026-12-03 17:20 UTC", false),
+                row("0003", "django.hsts-seconds", "2026-12-03 17:31 UTC", false),
             ]),
             Action::Down,
         ],
     );
     snapshot("journal", &app);
+    // The rollback asks about the item and its files, not a journal number.
+    drive(&mut app, [Action::Select]);
+    snapshot("confirm_rollback", &app);
+}
+
+#[test]
+fn header_keeps_the_unit_of_the_check_time_at_80_columns() {
+    let mut app = app();
+    drive(&mut app, all_findings());
+    drive(&mut app, [Action::ChecksFinished { elapsed: std::time::Duration::from_millis(12_340) }]);
+    let screen = render(&app, 80, 24, &look());
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("checked 12.3s"), "{header}");
+    let wide = render(&app, 120, 40, &look());
+    let header = wide.lines().next().unwrap_or_default();
+    assert!(header.contains("checked in 12.3 s"), "{header}");
 }
 
 #[test]

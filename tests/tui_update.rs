@@ -136,6 +136,30 @@ fn the_applying_screen_follows_each_step_and_marks_the_item_fixed() {
     assert!(effects.contains(&Effect::SaveState));
     assert_eq!(app.items()[index_of(&app, &id)].outcome(), Outcome::Fixed);
     assert_eq!(app.counts(None).fixed, 1);
+    // The re-check brought the new finding, so its step reads done even
+    // though no step event named it.
+    let run = app.apply_run().expect("the finished run stays on screen");
+    let recheck = run.steps.iter().find(|s| s.name == "re-check").expect("a re-check step");
+    assert_eq!(recheck.status, StepStatus::Done);
+}
+
+#[test]
+fn a_saved_session_counts_the_journals_fixes_before_it_is_resumed() {
+    let mut app = app();
+    drive(&mut app, all_findings());
+    drive(
+        &mut app,
+        [Action::ResumeOffered(ResumeOffer {
+            fixed: vec![("django.ssl-redirect".to_owned(), "2026-12-03 17:40 UTC".to_owned())],
+            saved_at: "2026-12-03 17:41 UTC".to_owned(),
+            done: 1,
+            total: 44,
+            position: None,
+            changed: Vec::new(),
+        })],
+    );
+    assert_eq!(app.counts(None).fixed, 1);
+    assert_eq!(app.screen(), Screen::Start, "the offer still waits for the operator");
 }
 
 #[test]
@@ -323,6 +347,7 @@ fn resuming_restores_decisions_and_the_position() {
     drive(
         &mut app,
         [Action::ResumeOffered(ResumeOffer {
+            fixed: Vec::new(),
             saved_at: "2026-12-02 16:10".to_owned(),
             done: 5,
             total: 40,

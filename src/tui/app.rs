@@ -102,6 +102,10 @@ pub struct ResumeOffer {
     pub position: Option<String>,
     /// What changed on the target since (files edited outside portcullis).
     pub changed: Vec<String>,
+    /// The items whose fix is applied and live in the journal, with when:
+    /// they count as fixed whether or not the operator resumes, since the
+    /// change is on the target either way.
+    pub fixed: Vec<(String, String)>,
 }
 
 /// A decision about an item that outlives one run: kept in the state file.
@@ -736,6 +740,30 @@ impl App {
                 section.title, c.pass, c.fail, c.unknown, c.fixed, c.skipped, c.waived
             ));
         }
+        let fixed: Vec<&ItemRow> =
+            self.items.iter().filter(|i| matches!(i.mark, Some(Mark::Fixed { .. }))).collect();
+        if !fixed.is_empty() {
+            lines.push(String::new());
+            lines.push("Fixed in this session:".to_owned());
+            for item in fixed {
+                lines.push(format!("  {}  {}", item.id, item.title));
+            }
+        }
+        let skipped: Vec<(&ItemRow, &String)> = self
+            .items
+            .iter()
+            .filter_map(|i| match &i.mark {
+                Some(Mark::Skipped { reason }) => Some((i, reason)),
+                _ => None,
+            })
+            .collect();
+        if !skipped.is_empty() {
+            lines.push(String::new());
+            lines.push("Skipped, with the reason given:".to_owned());
+            for (item, reason) in skipped {
+                lines.push(format!("  {}: {reason}", item.id));
+            }
+        }
         let mut failing: Vec<&ItemRow> =
             self.items.iter().filter(|i| i.outcome() == Outcome::Status(Status::Fail)).collect();
         failing.sort_by_key(|i| i.severity);
@@ -806,22 +834,53 @@ impl App {
     }
 }
 
-/// Describes a checklist fix in one line, until the pipeline has a plan.
+/// Describes a checklist fix in one line of operator words, until the
+/// pipeline has a plan (or when the item passes and needs none).
 fn describe_fix(fix: &Fix) -> String {
-    let detail = match serde_json::to_value(fix) {
-        Ok(serde_json::Value::Object(fields)) => fields
-            .iter()
-            .filter(|(key, _)| key.as_str() != "kind" && key.as_str() != "staged_value")
-            .filter_map(|(key, value)| match value {
-                serde_json::Value::String(text) => Some(format!("{key} {text}")),
-                serde_json::Value::Null => None,
-                other => Some(format!("{key} {other}")),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => String::new(),
-    };
-    if detail.is_empty() { fix.kind().to_owned() } else { format!("{}: {detail}", fix.kind()) }
+    match fix {
+        Fix::DjangoSet { setting, value, .. } => format!("set {setting} = {value}"),
+        Fix::DjangoListInsert { setting, value, position } => {
+            format!("add {value} to {setting} ({})", describe_position(*position))
+        }
+        Fix::PipInstall { package } => {
+            format!("install the Python package {package} and pin it in the requirements")
+        }
+        Fix::DjangoCspPolicy => "set a Content Security Policy in the settings".to_owned(),
+        Fix::DjangoMigrate { app } => format!("run the database migrations of {app}"),
+        Fix::DjangoProxyHeader => {
+            "set SECURE_PROXY_SSL_HEADER for the TLS-terminating proxy".to_owned()
+        }
+        Fix::AptInstall { package } => format!("install the system package {package}"),
+        Fix::A2enmod { module } => format!("enable the Apache module {module}"),
+        Fix::ApacheDropIn { directive, value } => {
+            format!("set {directive} {value} server-wide in portcullis's Apache conf")
+        }
+        Fix::ApacheRemove { directive } => {
+            format!("remove {directive} where Apache ignores or refuses it")
+        }
+        Fix::ApacheIndexesOff => "turn off directory listings (Options -Indexes)".to_owned(),
+        Fix::ModsecurityEngine => "turn the ModSecurity rule engine on".to_owned(),
+        Fix::ModsecurityCrs => "load the OWASP Core Rule Set into ModSecurity".to_owned(),
+        Fix::ApacheTemplate { template } => format!("write the Apache conf from {template}"),
+        Fix::RequirementsAdd { package } => format!("add {package} to the requirements"),
+        Fix::CiStepAdd { tool } => format!("add a {tool} step to the CI pipeline"),
+        Fix::SecretKeyMove => "move SECRET_KEY out of the settings into .env".to_owned(),
+        Fix::SecretKeyRotate => "rotate SECRET_KEY, keeping the old one as a fallback".to_owned(),
+        Fix::EnvPermissions => "make .env readable by the site's user alone".to_owned(),
+        Fix::ApacheLogs => "log Apache's errors and requests to files".to_owned(),
+        Fix::LogrotateTemplate { template } => {
+            format!("rotate the logs with the logrotate conf from {template}")
+        }
+    }
+}
+
+fn describe_position(position: crate::checklist::Position) -> &'static str {
+    use crate::checklist::Position;
+    match position {
+        Position::Any => "anywhere",
+        Position::First => "as the first entry",
+        Position::Last => "as the last entry",
+    }
 }
 
 fn staged_path(fix: &Fix) -> Option<StagedPath> {
@@ -854,6 +913,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::ResumeOffered(offer) => {
+            for (id, at) in &offer.fixed {
+                if let Some(item) = app.item_mut(id) {
+                    item.mark = Some(Mark::Fixed { at: at.clone() });
+                }
+            }
             app.resume = Some(offer);
             Vec::new()
         }
@@ -982,10 +1046,14 @@ fn on_apply_finished(app: &mut App, id: &str, outcome: ApplyOutcome) -> Vec<Effe
         }
         app.plans.remove(id);
     }
+    let rechecked = matches!(&outcome, ApplyOutcome::Applied { finding: Some(_), .. });
     if let Some(run) = app.apply.as_mut().filter(|run| run.id == id) {
-        // Steps still marked running stopped where the outcome says.
+        // Steps still marked running stopped where the outcome says; the
+        // re-check is the backend's own, done when it brought a finding.
         for step in &mut run.steps {
-            if matches!(step.status, StepStatus::Running | StepStatus::Pending) {
+            if rechecked && step.name == "re-check" {
+                step.status = StepStatus::Done;
+            } else if matches!(step.status, StepStatus::Running | StepStatus::Pending) {
                 step.status = StepStatus::Skipped;
             }
         }
@@ -1557,11 +1625,16 @@ fn on_journal(app: &mut App, action: &Action) -> Vec<Effect> {
                 app.set_notice("this change was already rolled back");
                 return Vec::new();
             }
-            let mut lines = vec![format!("applied {} for {}", row.applied_at, row.item_id)];
+            let title = app
+                .items
+                .iter()
+                .find(|item| item.id == row.item_id)
+                .map_or_else(String::new, |item| format!(" ({})", item.title));
+            let mut lines = vec![format!("the fix applied {}", row.applied_at)];
             lines.extend(row.files.iter().map(|f| format!("restores {f} from its backup")));
             app.overlay = Some(Overlay::Confirm(Confirm {
                 kind: ConfirmKind::Rollback { entry: row.entry.clone() },
-                title: format!("Roll back {}?", row.entry),
+                title: format!("Roll back {}{title}?", row.item_id),
                 lines,
             }));
         }

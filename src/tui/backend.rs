@@ -94,6 +94,16 @@ impl Backend for StateBackend {
                 total,
                 position: state.position.as_ref().and_then(|p| p.item.clone()),
                 changed: self.drift.clone(),
+                fixed: self
+                    .checklist
+                    .items()
+                    .filter(|(_, _, item)| {
+                        state.effective_status(&item.id, now) == ItemStatus::Fixed
+                    })
+                    .filter_map(|(_, _, item)| {
+                        state.last_fix(&item.id).map(|f| (item.id.clone(), shown_time(f.applied)))
+                    })
+                    .collect(),
             })
         })
         .ok()
@@ -116,7 +126,7 @@ impl Backend for StateBackend {
                         .get(id)
                         .map(|w| Mark::Waived { reason: w.reason.clone(), expires: w.expires }),
                     ItemStatus::Fixed => {
-                        state.last_fix(id).map(|f| Mark::Fixed { at: f.applied.to_string() })
+                        state.last_fix(id).map(|f| Mark::Fixed { at: shown_time(f.applied) })
                     }
                     _ => state
                         .confirmations
@@ -244,7 +254,7 @@ impl Backend for StateBackend {
                     finding: self.recheck(id),
                 },
                 Some(Applied::Passes) => {
-                    ApplyOutcome::Applied { at: Timestamp::now().to_string(), finding: None }
+                    ApplyOutcome::Applied { at: shown_time(Timestamp::now()), finding: None }
                 }
                 Some(Applied::Failed { error, .. }) => ApplyOutcome::RolledBack {
                     failed_step: "apply".to_owned(),
@@ -267,7 +277,7 @@ impl Backend for StateBackend {
                 .map(|entry| JournalRow {
                     entry: entry.seq.to_string(),
                     item_id: entry.item.clone(),
-                    applied_at: entry.applied.strftime("%Y-%m-%d %H:%M").to_string(),
+                    applied_at: shown_time(entry.applied),
                     files: entry.backups.iter().map(|b| b.original.clone()).collect(),
                     rolled_back: !entry.is_live(),
                 })

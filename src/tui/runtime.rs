@@ -157,6 +157,22 @@ impl Drop for RestoreOnDrop {
 /// Opens the interface on the terminal and runs it until the operator
 /// leaves (or a signal asks, once no apply is in progress). The terminal is
 /// restored on return, on error and on panic.
+/// Set to a file path, the benchmark's variable: after the first frame is
+/// drawn, the wall clock (nanoseconds since the epoch) and how many checks
+/// were done are written there. Unset in normal runs, and then nothing is
+/// written.
+pub const BENCH_FIRST_FRAME: &str = "PORTCULLIS_BENCH_FIRST_FRAME";
+
+fn note_first_frame(path: &std::ffi::OsStr, app: &App) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let counts = app.counts(None);
+    let line = format!("{nanos} {} {}\n", counts.done, counts.total);
+    // A benchmark aid: a failed write shows up as a missing figure there.
+    let _ = std::fs::write(path, line);
+}
+
 pub async fn run_tui(
     checklist: Arc<Checklist>,
     ctx: Arc<Context>,
@@ -188,6 +204,7 @@ pub async fn run_tui(
     // Drawn only after a batch of actions changed something: an idle
     // session neither redraws nor wakes up.
     let mut changed = true;
+    let mut first_frame = std::env::var_os(BENCH_FIRST_FRAME);
     loop {
         if changed
             && screen_open
@@ -196,6 +213,9 @@ pub async fn run_tui(
             // The terminal went away (a dropped SSH connection): keep going
             // without a screen until the signal or the apply lets us leave.
             screen_open = false;
+        }
+        if let Some(path) = first_frame.take() {
+            note_first_frame(&path, &app);
         }
         changed = false;
         let animating = app.is_animating();

@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::finding::Status;
 use crate::redact::printable;
 use crate::tui::app::{
-    App, ApplyOutcome, EXPIRY_WARNING_DAYS, FixChoice, ItemRow, Jump, Mark, Outcome, Overlay,
-    PlanState, Progress, Prompt, Screen, StepStatus, TargetField, staged_for,
+    App, ApplyOutcome, Confirm, ConfirmKind, EXPIRY_WARNING_DAYS, FixChoice, ItemRow, Jump, Mark,
+    Outcome, Overlay, PlanState, Progress, Prompt, Screen, StepStatus, TargetField, staged_for,
 };
 use crate::tui::keys::HELP;
 use crate::tui::theme::{Glyphs, Theme};
@@ -56,7 +56,13 @@ pub fn draw(frame: &mut Frame, app: &App, look: &Look) {
                 confirm.lines.iter().map(|l| Line::raw(printable(l))).collect();
             lines.push(Line::raw(""));
             lines.push(Line::styled("[y] yes    [n] no", look.theme.accent));
-            draw_window(frame, &printable(&confirm.title), lines, look);
+            // At the top, over the title and the why, so that the diff the
+            // operator is agreeing to stays in view below it.
+            if matches!(confirm.kind, ConfirmKind::Apply { .. }) {
+                draw_window_at_top(frame, &printable(&confirm.title), lines, look);
+            } else {
+                draw_window(frame, &printable(&confirm.title), lines, look);
+            }
         }
         Some(Overlay::Prompt(prompt)) => draw_prompt(frame, frame.area(), prompt, look),
         Some(Overlay::Jump(jump)) => draw_jump(frame, frame.area(), app, jump, look),
@@ -98,7 +104,17 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
             format!("  {spinner} {}/{} checked", counts.done, counts.total)
         }
         (false, Some(elapsed)) => {
-            format!("  {}/{} checked in {:.1} s", counts.done, counts.total, elapsed.as_secs_f64())
+            // The full wording where it fits; a shorter one at 80 columns,
+            // so that the unit is never cut off.
+            let used: usize = spans.iter().map(Span::width).sum();
+            let room = usize::from(area.width).saturating_sub(used);
+            let seconds = elapsed.as_secs_f64();
+            let long = format!("  {}/{} checked in {seconds:.1} s", counts.done, counts.total);
+            if long.chars().count() <= room {
+                long
+            } else {
+                format!(" {}/{} checked {seconds:.1}s", counts.done, counts.total)
+            }
         }
         (false, None) => format!("  {}/{} checked", counts.done, counts.total),
     };
@@ -308,12 +324,22 @@ fn draw_walk(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
     walk_head_lines(&mut lines, app, item, width, look);
     walk_why_lines(&mut lines, item, width, look);
     walk_evidence_lines(&mut lines, item, width, look);
+    let fix_start = lines.len() + 1;
     walk_fix_lines(&mut lines, app, item, width, look);
 
     // Scrolling is clamped here, where the number of lines is known.
     let inner_height = usize::from(area.height.saturating_sub(2));
     let max_scroll = lines.len().saturating_sub(inner_height);
-    let scroll = usize::from(app.walk_scroll).min(max_scroll);
+    let mut scroll = usize::from(app.walk_scroll).min(max_scroll);
+    // While the apply is being confirmed, its window sits at the top: the
+    // fix and its diff are scrolled to just below it, so the operator sees
+    // what they are agreeing to.
+    if let Some(Overlay::Confirm(confirm)) = app.overlay()
+        && matches!(confirm.kind, ConfirmKind::Apply { .. })
+    {
+        let covered = confirm_window_height(confirm).saturating_sub(1);
+        scroll = fix_start.saturating_sub(covered).min(max_scroll);
+    }
     let section = app.sections().get(item.section).map_or("", |s| s.title.as_str());
     let title = format!(
         "{section}{}{}  item {} of {}",
@@ -689,6 +715,25 @@ fn draw_window(frame: &mut Frame, title: &str, lines: Vec<Line>, look: &Look) {
     let height =
         u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
     let window = area.centered(Constraint::Length(width), Constraint::Length(height));
+    frame.render_widget(Clear, window);
+    frame.render_widget(Paragraph::new(lines).block(block(title, look)), window);
+}
+
+/// The rows of the confirmation window: its lines, a blank, the keys and
+/// the border.
+fn confirm_window_height(confirm: &Confirm) -> usize {
+    confirm.lines.len() + 4
+}
+
+fn draw_window_at_top(frame: &mut Frame, title: &str, lines: Vec<Line>, look: &Look) {
+    let area = frame.area();
+    let widest = lines.iter().map(Line::width).max().unwrap_or(20).max(title.chars().count() + 4);
+    let width =
+        u16::try_from(widest + 4).unwrap_or(u16::MAX).min(area.width.saturating_sub(2)).max(20);
+    let height =
+        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
+    let x = area.x + area.width.saturating_sub(width) / 2;
+    let window = Rect { x, y: area.y + 1, width: width.min(area.width), height };
     frame.render_widget(Clear, window);
     frame.render_widget(Paragraph::new(lines).block(block(title, look)), window);
 }
