@@ -863,6 +863,7 @@ fn describe_fix(fix: &Fix) -> String {
         Fix::ModsecurityCrs => "load the OWASP Core Rule Set into ModSecurity".to_owned(),
         Fix::ApacheTemplate { template } => format!("write the Apache conf from {template}"),
         Fix::RequirementsAdd { package } => format!("add {package} to the requirements"),
+        Fix::PipAuditUpgrade => "raise vulnerable pins to the versions that fix them".to_owned(),
         Fix::CiStepAdd { tool } => format!("add a {tool} step to the CI pipeline"),
         Fix::SecretKeyMove => "move SECRET_KEY out of the settings into .env".to_owned(),
         Fix::SecretKeyRotate => "rotate SECRET_KEY, keeping the old one as a fallback".to_owned(),
