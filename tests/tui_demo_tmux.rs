@@ -67,7 +67,9 @@ impl Tmux {
     }
 
     fn wait_with(&self, texts: &[&str], read: fn(&Tmux) -> String) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // Generous: the wait ends as soon as the text shows, and a loaded
+        // machine (the whole suite at once) can be slow.
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = read(self);
             if texts.iter().all(|text| screen.contains(text)) {
