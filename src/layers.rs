@@ -12,8 +12,16 @@ use crate::django::settings::{self, AnalysisInput};
 use crate::django::value::Location;
 use crate::django::{requirements, versions};
 use crate::dpkg::{DpkgError, Installed};
-use crate::probe::RunOptions;
 use crate::target::Target;
+
+/// What the operator allowed this run to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Send nothing over the network.
+    pub offline: bool,
+    /// Run the project's own Python (to evaluate settings, list migrations).
+    pub evaluate: bool,
+}
 
 /// A mistake in what the operator asked for: a path that is not there, a
 /// file that cannot be parsed. Shown on one line with the way out; exit 2.

@@ -15,7 +15,7 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::django::PlanError;
+use super::plan::PlanError;
 use super::plan::{FileEdit, Plan, PlannedCommand, PlannedLink, StagedStep, Validator};
 use crate::apache::{ApacheConfig, Directive, IncludedFile, Place, syntax, tls};
 use crate::checklist::{Fix, Item};

@@ -46,9 +46,7 @@ pub struct DjangoPlanning<'a> {
     pub staged: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct PlanError(pub String);
+pub use super::plan::PlanError;
 
 impl DjangoPlanning<'_> {
     /// The plan that makes `item` pass, or `None` when its fix is not a

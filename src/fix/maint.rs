@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 use tree_sitter::{Node, Parser, Tree};
 
-use super::django::PlanError;
+use super::plan::PlanError;
 use super::plan::{FileEdit, Ownership, Plan, StagedStep, Validator};
 use super::textedit;
 use crate::apache::ApacheConfig;

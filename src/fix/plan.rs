@@ -9,6 +9,11 @@ use similar::TextDiff;
 
 use crate::redact;
 
+/// Why no plan can be made for an item here, in the operator's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PlanError(pub String);
+
 /// One file the plan writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEdit {

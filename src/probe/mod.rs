@@ -15,14 +15,7 @@ use crate::target::Target;
 /// pip-audit may take up to five minutes on a large project.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(330);
 
-/// What the operator allowed this run to do.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunOptions {
-    /// Send nothing over the network.
-    pub offline: bool,
-    /// Run the project's own Python (to evaluate settings, list migrations).
-    pub evaluate: bool,
-}
+pub use crate::layers::RunOptions;
 
 /// Everything the probes of one run share: the target and what was learned
 /// of its layers before the checks started. Read-only once built.
