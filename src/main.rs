@@ -59,6 +59,9 @@ struct TargetArgs {
     /// A Python interpreter of this machine to evaluate the project with.
     #[arg(long, global = true, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// An OSV-compatible advisory service for pip-audit (a mirror) instead of the default one.
+    #[arg(long, global = true, value_name = "URL")]
+    osv_url: Option<String>,
     /// Send nothing over the network.
     #[arg(long, global = true)]
     offline: bool,
@@ -370,6 +373,7 @@ fn check(
                     &checklist,
                     &mut findings,
                     &url,
+                    apache,
                     args.resolve.clone(),
                 ));
                 if let Err(why) = probed {
@@ -501,7 +505,9 @@ fn fix(args: &TargetArgs, checklist: &Checklist, request: &FixRequest) -> Result
     let mut state = session::open(location, &target, now)?;
     recover(&state, &target)?;
     let results = fixer.apply(&ids, &mut state, &mut |item, step, detail| {
-        eprintln!("  {item}: {} {}", step.name(), portcullis::redact::printable(detail));
+        if !detail.is_empty() {
+            eprintln!("  {item}: {} {}", step.name(), portcullis::redact::printable(detail));
+        }
     })?;
 
     let mut failing = false;
@@ -602,9 +608,11 @@ fn rollback(
     }
     confirm_changes(yes, &format!("roll back {} fix(es)?", entries.len()))?;
     let mut failed = false;
+    let mut restored = 0;
     for entry in &entries {
         match undo(&target, entry, force) {
             Ok(()) => {
+                restored += 1;
                 state
                     .change(|s| {
                         s.record_rollback(entry.seq, now);
@@ -616,6 +624,16 @@ fn rollback(
             Err(why) => {
                 failed = true;
                 println!("{}: not rolled back: {why}", entry.item);
+            }
+        }
+    }
+    if restored > 0 {
+        match portcullis::fix::run::reload_after_undo(&target) {
+            Ok(Some(done)) => println!("{done}"),
+            Ok(None) => {}
+            Err(why) => {
+                failed = true;
+                println!("{why}");
             }
         }
     }
@@ -787,6 +805,7 @@ fn target_from(args: &TargetArgs) -> Result<Target, InputError> {
         env_file: args.env_file.as_deref().map(inside),
         url: args.url.clone(),
         python: args.python.clone(),
+        osv_url: args.osv_url.clone(),
         root,
     })
 }

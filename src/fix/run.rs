@@ -297,6 +297,19 @@ pub fn undo(target: &Target, entry: &JournalEntry, force: bool) -> Result<(), St
     applying::restore(&backups, true)
 }
 
+/// After fixes were undone on the live system: a graceful reload of the
+/// running Apache, so that the restored configuration, and the restored
+/// Django settings in its `mod_wsgi` daemons, serve again. `None` when
+/// nothing runs that needs it (another root, Apache stopped).
+pub fn reload_after_undo(target: &Target) -> Result<Option<String>, String> {
+    if !target.is_live_system() || super::apache::running_pid(target).is_none() {
+        return Ok(None);
+    }
+    super::apache::reload(target)
+        .map(|done| Some(format!("{done} on the restored files")))
+        .map_err(|why| format!("the files are restored, but {why}"))
+}
+
 /// The backups of a journal entry as the apply step restores them.
 pub fn backups_of(target: &Target, entry: &JournalEntry) -> Vec<applying::Backup> {
     entry

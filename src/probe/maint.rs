@@ -527,6 +527,7 @@ pub fn run_audit(
     let mut request = AuditRequest::new(&pip_audit, &workdir.requirements);
     request.no_install = true;
     request.site_user = site_user;
+    request.osv_url.clone_from(&target.osv_url);
     workdir.apply_to(&mut request);
     let outcome = pip_audit::run(&request, &invoker, std::time::Duration::from_secs(300), |_| {});
     Ok(Audit { file: file.clone(), command: format!("pip-audit -r {file} --format json"), outcome })

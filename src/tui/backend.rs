@@ -298,6 +298,7 @@ impl Backend for StateBackend {
                 .cloned()
                 .ok_or_else(|| format!("journal entry {entry} cannot be rolled back"))?;
             crate::fix::run::undo(&self.target, &journal_entry, false)?;
+            crate::fix::run::reload_after_undo(&self.target)?;
             locked
                 .change(|s| {
                     s.record_rollback(seq, now);
