@@ -297,7 +297,8 @@ fn tui(args: &TargetArgs, checklist: Checklist) -> Result<u8, InputError> {
     let (target, layers, location) = prepare(args)?;
     let state = session::open(location, &target, Timestamp::now())?;
     recover(&state, &target)?;
-    let backend = StateBackend::new(state, target.clone(), checklist.clone(), options);
+    let backend =
+        StateBackend::new(state, target.clone(), checklist.clone(), options, args.resolve.clone());
     let ctx = Arc::new(Context { target, options, layers });
 
     let runtime = tokio::runtime::Runtime::new()
@@ -539,7 +540,45 @@ fn fix(args: &TargetArgs, checklist: &Checklist, request: &FixRequest) -> Result
             }
         }
     }
+    failing |= prove_on_wire(args, checklist, &target, run_options(args), &results);
     Ok(u8::from(failing))
+}
+
+/// After fixes on the running system: the site itself is asked whether each
+/// fixed item took effect. True when the wire contradicts a fix.
+fn prove_on_wire(
+    args: &TargetArgs,
+    checklist: &Checklist,
+    target: &Target,
+    options: RunOptions,
+    results: &[(String, Applied)],
+) -> bool {
+    let fixed: Vec<String> = results
+        .iter()
+        .filter(|(_, result)| matches!(result, Applied::Done { .. }))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let resolve = args.resolve.clone();
+    match portcullis::fix::run::verify_on_wire(target, checklist, options, &fixed, resolve) {
+        Ok(findings) => {
+            let mut contradicted = false;
+            for finding in findings {
+                let said = portcullis::redact::printable(&finding.summary);
+                if finding.status == portcullis::finding::Status::Fail {
+                    contradicted = true;
+                    println!("{}: the live probe disagrees: {said}", finding.id);
+                } else {
+                    println!("{}: live probe: {said}", finding.id);
+                }
+            }
+            contradicted
+        }
+        Err(why) => {
+            let why = portcullis::redact::printable(&why);
+            println!("the live probes did not run: {why}");
+            false
+        }
+    }
 }
 
 /// Restores the files of a fix that a killed run left half-journaled.

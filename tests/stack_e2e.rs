@@ -222,6 +222,11 @@ fn a_fresh_deploy_is_hardened_verified_on_the_wire_and_rolled_back_byte_for_byte
         "{stderr}"
     );
     assert!(stderr.contains("Apache reloaded"), "Apache was reloaded:\n{stderr}");
+    // Each fix with a live probe was proved on the wire right after it.
+    assert!(!stdout.contains("the live probe disagrees"), "{stdout}");
+    for id in ["apache.server-tokens", "django.hsts-seconds", "apache.tls-protocols"] {
+        assert!(stdout.contains(&format!("{id}: live probe: ")), "{id} probed:\n{stdout}");
+    }
     site_answers(stack, "after the fixes");
     model_agrees_with_apache(stack, "after the fixes");
     assert_eq!(stack.server_header(), "Apache", "ServerTokens Prod is live");

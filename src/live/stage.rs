@@ -75,3 +75,27 @@ pub async fn verify(
     }
     Ok(())
 }
+
+/// [`verify`] from synchronous code (a fix, the interface's worker): the
+/// probes run on a thread of their own with a runtime of their own, so the
+/// caller may be inside another runtime's blocking pool.
+pub fn verify_blocking(
+    checklist: &Checklist,
+    findings: &mut [Finding],
+    url: &str,
+    apache: Option<&ApacheConfig>,
+    resolve: Vec<ResolveOverride>,
+) -> Result<(), String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|err| format!("cannot start the probes' runtime: {err}"))?;
+                runtime.block_on(verify(checklist, findings, url, apache, resolve))
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the live probes stopped unexpectedly".to_owned()))
+    })
+}
