@@ -84,6 +84,8 @@ fn the_interface_hardens_the_real_stack_resumes_after_a_kill_and_sums_up() {
     tmux.wait_for(&["Apache server", "item 23 of 44"]);
     go_to(&tmux, "apache.server-tokens", "item 30 of 44");
     assert!(stack.server_header().starts_with("Apache/2.4"), "before the fix");
+    // The wire beside the configuration: the site's own Server header.
+    tmux.wait_for(&["item 30 of 44", "ServerTokens OS", "Server: Apache/2.4"]);
     let screen =
         apply(&tmux, "apache.server-tokens", &["Apache reloaded", "confirmed on the wire"]);
     assert!(screen.contains("reload"), "{screen}");

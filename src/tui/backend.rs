@@ -319,6 +319,17 @@ impl Backend for StateBackend {
         }
     }
 
+    fn on_wire(&self, ids: &[String]) -> Option<Vec<crate::finding::Finding>> {
+        let probed = crate::fix::run::verify_on_wire(
+            &self.target,
+            &self.checklist,
+            self.options,
+            ids,
+            self.resolve.clone(),
+        );
+        probed.ok().filter(|findings| !findings.is_empty())
+    }
+
     fn journal(&self) -> Vec<JournalRow> {
         self.with_state(|locked| {
             locked
