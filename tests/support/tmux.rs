@@ -83,6 +83,26 @@ impl Tmux {
         }
     }
 
+    /// Waits until the pane, scrollback included, shows `text`; returns it.
+    pub fn wait_text(&self, text: &str) -> String {
+        self.wait_with(&[text], Tmux::scrollback)
+    }
+
+    /// The pane with its scrollback (an alias kept for readability).
+    pub fn screen(&self) -> String {
+        self.scrollback()
+    }
+
+    /// A tmux format string evaluated for the pane (`#{pane_dead}`, ...).
+    pub fn format(&self, format: &str) -> String {
+        let out = self
+            .cmd()
+            .args(["display-message", "-p", "-t", "t", format])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// The connection drops: the server and the pane go, and the program
     /// in it gets SIGHUP.
     pub fn kill(&self) {
