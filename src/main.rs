@@ -241,7 +241,10 @@ fn run(cli: Cli) -> Result<u8, InputError> {
         Command::Fix { ids, all, only, dry_run, yes, staged } => {
             fix(args, &checklist, &FixRequest { ids, all, only, dry_run, yes, staged })
         }
-        Command::Rollback { ids, all, yes, force } => rollback(args, &ids, all, yes, force),
+        Command::Rollback { ids, all, yes, force } => {
+            select(&checklist, &ids)?;
+            rollback(args, &ids, all, yes, force)
+        }
         Command::Skip { id, reason } => change_item(args, &checklist, &id, |state, now| {
             state
                 .skip(&id, &reason, now)
@@ -325,6 +328,16 @@ fn run_options(args: &TargetArgs) -> RunOptions {
 /// same state file.
 fn prepare(args: &TargetArgs) -> Result<(Target, Layers, StateLocation), InputError> {
     let mut target = target_from(args)?;
+    if args.apache_root.is_some() {
+        let conf = target.apache_root.join("apache2.conf");
+        if !target.host_path(&conf).is_file() {
+            return Err(InputError::new(format!(
+                "--apache-root {}: there is no {} under the root; give the directory that holds apache2.conf (/etc/apache2, or /etc/apache2-NAME for another instance)",
+                target.apache_root.display(),
+                conf.display()
+            )));
+        }
+    }
     let options = run_options(args);
     let layers = Layers::load(&target, options)?;
     if let Ok(facts) = layers.django() {
@@ -387,6 +400,7 @@ fn check(
     }
 
     if let Some(state) = state.as_mut() {
+        session::credit_rotation(state.state(), &mut findings, now);
         state
             .change(|s| s.record_findings(&findings, now))
             .map_err(|err| InputError::new(err.to_string()))?;
@@ -472,6 +486,7 @@ fn fix(args: &TargetArgs, checklist: &Checklist, request: &FixRequest) -> Result
         }
     };
     let (target, _layers, location) = prepare(args)?;
+    let ids = if request.all { leave_decided_alone(ids, &location)? } else { ids };
     let fixer =
         Fixer { target: &target, checklist, options: run_options(args), staged: request.staged };
 
@@ -544,6 +559,34 @@ fn fix(args: &TargetArgs, checklist: &Checklist, request: &FixRequest) -> Result
     Ok(u8::from(failing))
 }
 
+/// `--all` leaves alone what the operator decided: a skipped or waived
+/// item, and one in a staged trial (a fix by its id still applies).
+fn leave_decided_alone(
+    ids: Vec<String>,
+    location: &portcullis::state::StateLocation,
+) -> Result<Vec<String>, InputError> {
+    let Some(state) = session::peek(location)? else { return Ok(ids) };
+    let now = Timestamp::now();
+    Ok(ids
+        .into_iter()
+        .filter(|id| {
+            let why = match state.effective_status(id, now) {
+                portcullis::state::ItemStatus::Skipped => Some("skipped"),
+                portcullis::state::ItemStatus::Waived => Some("waived"),
+                _ => state
+                    .staged
+                    .iter()
+                    .any(|step| &step.item == id && step.done.is_none())
+                    .then_some("in a staged trial"),
+            };
+            if let Some(why) = why {
+                println!("# {id}: left alone: {why} (fix it by its id to apply it anyway)\n");
+            }
+            why.is_none()
+        })
+        .collect())
+}
+
 /// After fixes on the running system: the site itself is asked whether each
 /// fixed item took effect. True when the wire contradicts a fix.
 fn prove_on_wire(
@@ -555,7 +598,8 @@ fn prove_on_wire(
 ) -> bool {
     let fixed: Vec<String> = results
         .iter()
-        .filter(|(_, result)| matches!(result, Applied::Done { .. }))
+        // A staged step or a partial fix leaves the item failing on purpose.
+        .filter(|(_, result)| matches!(result, Applied::Done { plan, .. } if plan.completes))
         .map(|(id, _)| id.clone())
         .collect();
     let resolve = args.resolve.clone();
@@ -798,7 +842,7 @@ fn select(checklist: &Checklist, only: &[String]) -> Result<Vec<String>, InputEr
     for wanted in only {
         if checklist.section(wanted).is_none() && checklist.item(wanted).is_none() {
             return Err(InputError::new(format!(
-                "--only {wanted}: no such section or item; `portcullis list` shows them"
+                "{wanted}: no such section or item; `portcullis list` shows them"
             )));
         }
     }

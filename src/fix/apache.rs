@@ -496,6 +496,12 @@ impl ApachePlanning<'_> {
             ));
             plan.completes = false;
         }
+        if !conf.starts_with(&format!("{}/", self.root())) {
+            plan.warnings.push(format!(
+                "{conf} is outside {}: every Apache on this machine that loads ModSecurity reads it, and blocks with it from its next reload",
+                self.root()
+            ));
+        }
         let tested = config_test_mode(self.target, self.config, true) == ConfigTest::TreeBinary;
         if tested && !conf.starts_with(&format!("{}/", self.root())) {
             plan.warnings.push(format!(

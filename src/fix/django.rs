@@ -451,20 +451,8 @@ impl DjangoPlanning<'_> {
         Ok(plan)
     }
 
-    /// On the live system, a `mod_wsgi` daemon reloads the application when
-    /// its WSGI script is touched: settings edits take effect at once.
     fn reload_after_edits(&self, plan: &mut Plan) {
-        if !self.target.is_live_system() || plan.edits.is_empty() {
-            return;
-        }
-        let Some(ServedBy::ModWsgi { at: Some(at) }) =
-            self.facts.apache.as_ref().map(|a| &a.served_by)
-        else {
-            return;
-        };
-        if let Some(script) = at.text.split_whitespace().nth(2).filter(|s| s.starts_with('/')) {
-            plan.commands.push(PlannedCommand::new("touch", &[script.trim_matches('"')]));
-        }
+        reload_site_after_edits(self.target, self.facts, plan);
     }
 
     /// Warnings for fixes that can hurt, said before anything happens.
@@ -574,6 +562,22 @@ fn policy_dict(_report_only: bool) -> String {
         })
         .collect();
     format!("{{{}}}", entries.join(", "))
+}
+
+/// On the live system, a `mod_wsgi` daemon reloads the application when its
+/// WSGI script is touched: edits of the settings or of the environment file
+/// they load take effect at once.
+pub(crate) fn reload_site_after_edits(target: &Target, facts: &DjangoFacts, plan: &mut Plan) {
+    if !target.is_live_system() || plan.edits.is_empty() {
+        return;
+    }
+    let Some(ServedBy::ModWsgi { at: Some(at) }) = facts.apache.as_ref().map(|a| &a.served_by)
+    else {
+        return;
+    };
+    if let Some(script) = at.text.split_whitespace().nth(2).filter(|s| s.starts_with('/')) {
+        plan.commands.push(PlannedCommand::new("touch", &[script.trim_matches('"')]));
+    }
 }
 
 #[cfg(test)]

@@ -83,8 +83,8 @@ impl MaintPlanning<'_> {
                 self.requirements_add(&item.id)
             }
             Fix::CiStepAdd { .. } => self.ci_step(&item.id),
-            Fix::SecretKeyMove => self.secret_key_move(&item.id)?,
-            Fix::SecretKeyRotate => self.secret_key_rotate(&item.id)?,
+            Fix::SecretKeyMove => self.with_site_reload(self.secret_key_move(&item.id)?),
+            Fix::SecretKeyRotate => self.with_site_reload(self.secret_key_rotate(&item.id)?),
             Fix::EnvPermissions => self.env_permissions(&item.id)?,
             Fix::LogrotateTemplate { .. } => self.logrotate(&item.id)?,
             Fix::ApacheLogs => self.apache_logs(&item.id)?,
@@ -92,6 +92,18 @@ impl MaintPlanning<'_> {
             _ => return Ok(None),
         };
         Ok(Some(plan))
+    }
+
+    /// The site signs with the new key once its daemon reloads: on the live
+    /// system with `mod_wsgi` portcullis reloads it; otherwise the plan's
+    /// warning tells the operator to.
+    fn with_site_reload(&self, mut plan: Plan) -> Plan {
+        let before = plan.commands.len();
+        super::django::reload_site_after_edits(self.target, self.facts, &mut plan);
+        if plan.commands.len() > before {
+            plan.warnings.retain(|w| !w.starts_with("reload the site"));
+        }
+        plan
     }
 
     /// Raises each vulnerable pin of the requirements file to the lowest
@@ -880,9 +892,13 @@ impl MaintPlanning<'_> {
             })
             .collect();
         let create = lr::create_args_for(&self.target.root, &logs);
-        let Some(dropin) =
-            lr::plan_site_dropin(&self.target.root, &self.site_name(), &report, &create)
-        else {
+        let Some(dropin) = lr::plan_instance_dropin(
+            &self.target.root,
+            &self.site_name(),
+            &report,
+            &create,
+            &self.target.apache_root,
+        ) else {
             if duplicated.is_empty() {
                 return Ok(Plan::new(id, "every log of the site is rotated already"));
             }

@@ -148,7 +148,13 @@ impl Fixer<'_> {
             let Some(item) = self.checklist.item(&id) else { continue };
             // Plan again: the fixes before this one changed the files.
             let ctx = self.context()?;
-            let (_, outcome) = self.plan_one(&ctx, item);
+            let (mut finding, outcome) = self.plan_one(&ctx, item);
+            crate::session::credit_rotation(
+                state.state(),
+                std::slice::from_mut(&mut finding),
+                Timestamp::now(),
+            );
+            let outcome = if finding.status == Status::Pass { Outcome::Passes } else { outcome };
             let result = match outcome {
                 Outcome::Passes => Applied::Passes,
                 Outcome::NoFix(why) => Applied::NoFix(why),
@@ -166,11 +172,12 @@ impl Fixer<'_> {
     /// Checks `ids` on the target as it is now and records the findings.
     fn record(&self, ids: &[String], state: &mut LockedState) -> Result<(), InputError> {
         let ctx = self.context()?;
-        let findings: Vec<Finding> = ids
+        let mut findings: Vec<Finding> = ids
             .iter()
             .filter_map(|id| self.checklist.item(id))
             .map(|item| probe::run(item, &ctx))
             .collect();
+        crate::session::credit_rotation(state.state(), &mut findings, Timestamp::now());
         state
             .change(|s| s.record_findings(&findings, Timestamp::now()))
             .map_err(|err| InputError::new(format!("cannot save the state: {err}")))

@@ -188,6 +188,27 @@ fn https_redirect(site: &SiteReport) -> LiveVerdict {
     }
     let first_https = chain.hops.iter().skip(1).position(|hop| hop.url.starts_with("https://"));
     let last = chain.hops.last().unwrap_or(first);
+    // A redirect to an https:// address that does not answer is no way in.
+    if last.url.starts_with("https://") && last.response().is_none() {
+        let port = |url: &str| reqwest::Url::parse(url).ok().and_then(|u| u.port());
+        let kept_port = port(&last.url).is_some() && port(&last.url) == port(&first.url);
+        let verdict = if kept_port {
+            // Django builds the target from the request's Host, port and all:
+            // on the standard ports 80 and 443 it lands on the site.
+            LiveVerdict::unknown(format!(
+                "{} redirects to {}, keeping the plain-HTTP port, where nothing answers over TLS: on ports 80 and 443 this lands on the site; on other ports set SECURE_SSL_HOST",
+                first.url, last.url
+            ))
+        } else {
+            LiveVerdict::fail(format!(
+                "{} redirects to {}, which does not answer: {}",
+                first.url,
+                last.url,
+                last.describe()
+            ))
+        };
+        return with_chain(verdict);
+    }
     match first_https {
         Some(_) if last.url.starts_with("https://") => with_chain(LiveVerdict::pass(format!(
             "{} redirects to {} ({}, {} hop{})",

@@ -505,6 +505,42 @@ pub fn plan_site_dropin(
     report: &CoverageReport,
     create: &str,
 ) -> Option<DropinPlan> {
+    plan_instance_dropin(root, site, report, create, Path::new("/etc/apache2"))
+}
+
+/// The `postrotate` lines that make the Apache of `apache_root` reopen its
+/// logs: Debian's service for `/etc/apache2`, `apache2ctl graceful` with
+/// `APACHE_CONFDIR` for another instance (`/etc/apache2-NAME`).
+pub fn reload_lines(apache_root: &Path) -> String {
+    let confdir = apache_root.display().to_string();
+    match confdir.trim_end_matches('/').strip_prefix("/etc/apache2-") {
+        Some(instance) => format!(
+            "        if [ -e /var/run/apache2-{instance}/apache2.pid ]; then\n            \
+             APACHE_CONFDIR={confdir} apache2ctl graceful > /dev/null 2>&1 || true\n        fi"
+        ),
+        None => "        if pgrep -x apache2 > /dev/null 2>&1; then\n            \
+                 invoke-rc.d apache2 reload > /dev/null 2>&1 || true\n        fi"
+            .to_owned(),
+    }
+}
+
+/// [`plan_site_dropin`] for the Apache instance whose configuration root is
+/// `apache_root`: the file is named for the instance too, and its
+/// `postrotate` reloads that instance.
+pub fn plan_instance_dropin(
+    root: &Path,
+    site: &str,
+    report: &CoverageReport,
+    create: &str,
+    apache_root: &Path,
+) -> Option<DropinPlan> {
+    let site = match apache_root
+        .to_str()
+        .and_then(|r| r.trim_end_matches('/').strip_prefix("/etc/apache2-"))
+    {
+        Some(instance) => format!("{instance}-{site}"),
+        None => site.to_owned(),
+    };
     let uncovered: Vec<&LogCoverage> = report.uncovered();
     if uncovered.is_empty() {
         return None;
@@ -529,7 +565,8 @@ pub fn plan_site_dropin(
         .replace("{{site}}", &site)
         .replace("{{paths}}", &paths)
         .replace("{{su_line}}", &su_line)
-        .replace("{{create}}", create);
+        .replace("{{create}}", create)
+        .replace("{{reload}}", &reload_lines(apache_root));
 
     let before = std::fs::read_to_string(&host).ok();
     let after = match &before {
@@ -766,7 +803,8 @@ mod tests {
             .replace("{{site}}", "s")
             .replace("{{paths}}", "/x.log")
             .replace("{{su_line}}", "")
-            .replace("{{create}}", "0640 root adm");
+            .replace("{{create}}", "0640 root adm")
+            .replace("{{reload}}", &reload_lines(Path::new("/etc/apache2-x")));
         assert!(!rendered.contains("{{"), "{rendered}");
         let parsed = parse("/etc/logrotate.d/s", &rendered);
         assert_eq!(parsed.items.len(), 1);

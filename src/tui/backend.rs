@@ -91,6 +91,10 @@ impl StateBackend {
                 Some(f) if f.status == crate::finding::Status::Fail => {
                     (StepStatus::Failed, format!("the wire disagrees: {}", f.summary), Some(f))
                 }
+                // The site could not confirm it (no answer, nothing to see).
+                Some(f) if f.summary.contains("not confirmed on the wire") => {
+                    (StepStatus::Skipped, f.summary.clone(), Some(f))
+                }
                 Some(f) => (StepStatus::Done, f.summary.clone(), Some(f)),
                 None => (StepStatus::Skipped, "nothing to probe".to_owned(), None),
             },
@@ -298,8 +302,10 @@ impl Backend for StateBackend {
             Err(why) => failed(why),
             Ok(Err(err)) => failed(err.message),
             Ok(Ok(results)) => match results.into_iter().next().map(|(_, applied)| applied) {
-                Some(Applied::Done { applied, .. }) => {
-                    let wire = self.probe_after_fix(id, progress);
+                Some(Applied::Done { applied, plan }) => {
+                    // A staged step leaves the item failing on purpose.
+                    let wire =
+                        if plan.completes { self.probe_after_fix(id, progress) } else { None };
                     ApplyOutcome::Applied {
                         at: shown_time(applied.applied_at),
                         finding: wire.or_else(|| self.recheck(id)),
