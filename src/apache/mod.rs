@@ -146,6 +146,8 @@ pub struct ApacheConfig {
     host_root: std::path::PathBuf,
     /// `served_directories`, worked out once (it reads `.htaccess` files).
     served: std::sync::OnceLock<Vec<ServedDirectory>>,
+    /// `virtual_hosts`, worked out once: every check asks for them.
+    vhosts: std::sync::OnceLock<Vec<VirtualHost>>,
 }
 
 impl ApacheConfig {
@@ -177,11 +179,9 @@ impl ApacheConfig {
     /// Active directives named `name` at server level (outside every
     /// `<VirtualHost>`, `<Directory>`, `<Location>`, ... section).
     pub fn server_level(&self, name: &str) -> Vec<&Directive> {
-        self.walk()
-            .into_iter()
-            .filter(|(parents, directive)| parents.is_empty() && directive.is(name))
-            .map(|(_, directive)| directive)
-            .collect()
+        // What `walk` lists with no enclosing section, without walking (and
+        // allocating for) everything inside the sections.
+        effective::direct(&self.directives).into_iter().filter(|d| d.is(name)).collect()
     }
 
     /// Every active occurrence of `name`, in any context, with its sections.
