@@ -80,9 +80,8 @@ pub struct VirtualHost {
     /// True when `SSLEngine on` is in effect for it.
     pub ssl: bool,
     pub place: Place,
-    /// The `<VirtualHost ...>` section itself (shared: the list of virtual
-    /// hosts is worked out once and handed out as copies).
-    pub section: std::sync::Arc<Directive>,
+    /// The `<VirtualHost ...>` section itself.
+    pub section: Directive,
 }
 
 impl VirtualHost {
@@ -270,7 +269,7 @@ impl ApacheConfig {
                     aliases: Vec::new(),
                     ssl: server_ssl,
                     place: section.place.clone(),
-                    section: std::sync::Arc::new(section.clone()),
+                    section: section.clone(),
                 };
                 host.server_name = host
                     .value("ServerName")
@@ -492,13 +491,11 @@ impl ApacheConfig {
             }
             let dir = format!("/{}", parts[..depth].join("/"));
             let file = format!("{}/{}", dir.trim_end_matches('/'), access_file);
-            let Some(bytes) = access_files
-                .entry(file.clone())
-                .or_insert_with(|| {
-                    std::fs::read(loader::resolve_in_root(&self.host_root, &file)).ok()
-                })
-                .as_deref()
-            else {
+            if !access_files.contains_key(&file) {
+                let read = std::fs::read(loader::resolve_in_root(&self.host_root, &file)).ok();
+                access_files.insert(file.clone(), read);
+            }
+            let Some(bytes) = access_files.get(&file).and_then(Option::as_deref) else {
                 continue;
             };
             if conf.override_any() {

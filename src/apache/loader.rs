@@ -293,7 +293,10 @@ impl Reader {
             text: line.text.clone(),
             place,
             last_line: line.last_line,
-            section: Some(Section { children, active: inner != Mode::Skipped }),
+            section: Some(Section {
+                children: std::sync::Arc::new(children),
+                active: inner != Mode::Skipped,
+            }),
         })
     }
 

@@ -71,7 +71,9 @@ pub struct Directive {
 /// The body of a `<Section>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    pub children: Vec<Directive>,
+    /// Shared, so that copying a section (a virtual host handed out by
+    /// `virtual_hosts`) does not copy what it holds.
+    pub children: std::sync::Arc<Vec<Directive>>,
     /// False for an `<IfModule>`, `<IfDefine>` or `<IfVersion>` whose test
     /// failed (or that sits inside one): Apache skipped its contents.
     pub active: bool,
@@ -186,7 +188,9 @@ impl ApacheConfig {
 
     /// Every active occurrence of `name`, in any context, with its sections.
     pub fn everywhere(&self, name: &str) -> Vec<(Vec<&Directive>, &Directive)> {
-        self.walk().into_iter().filter(|(_, directive)| directive.is(name)).collect()
+        let mut out = Vec::new();
+        walk_matching(&self.directives, &mut Vec::new(), &mut out, &|d| d.is(name));
+        out
     }
 
     /// Active directives with a comment after them on the same line: Apache
@@ -253,20 +257,37 @@ fn walk_into<'a>(
     parents: &mut Vec<&'a Directive>,
     out: &mut Vec<(Vec<&'a Directive>, &'a Directive)>,
 ) {
+    walk_matching(nodes, parents, out, &|_| true);
+}
+
+/// `walk_into` keeping only the directives `keep` accepts (the sections
+/// between are copied for those alone).
+fn walk_matching<'a>(
+    nodes: &'a [Directive],
+    parents: &mut Vec<&'a Directive>,
+    out: &mut Vec<(Vec<&'a Directive>, &'a Directive)>,
+    keep: &dyn Fn(&Directive) -> bool,
+) {
     for node in nodes {
         match &node.section {
             Some(section) if node.is_conditional() => {
                 if section.active {
-                    walk_into(&section.children, parents, out);
+                    walk_matching(&section.children, parents, out, keep);
                 }
             }
             Some(section) => {
-                out.push((parents.clone(), node));
+                if keep(node) {
+                    out.push((parents.clone(), node));
+                }
                 parents.push(node);
-                walk_into(&section.children, parents, out);
+                walk_matching(&section.children, parents, out, keep);
                 parents.pop();
             }
-            None => out.push((parents.clone(), node)),
+            None => {
+                if keep(node) {
+                    out.push((parents.clone(), node));
+                }
+            }
         }
     }
 }
