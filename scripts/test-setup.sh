@@ -11,7 +11,7 @@ repo=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 venv=${1:-"$repo/.venv-test"}
 
 # Debian packages: the real programs the tests run against.
-debs="python3-venv logrotate openssl tmux apache2 libapache2-mod-security2 \
+debs="python3-venv logrotate openssl tmux curl apache2 libapache2-mod-security2 \
 modsecurity-crs libapache2-mod-evasive libapache2-mod-wsgi-py3"
 
 # Python packages for the virtual environment. Django 6 needs Python 3.12;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::apache::{ApacheConfig, ApacheError, VirtualHost};
 use crate::django::project::{self, Project};
-use crate::django::rules::{ApacheTopology, DjangoFacts, ServedBy};
+use crate::django::rules::{ApacheHsts, ApacheTopology, DjangoFacts, ServedBy};
 use crate::django::settings::{self, AnalysisInput};
 use crate::django::value::Location;
 use crate::django::{requirements, versions};
@@ -204,7 +204,40 @@ fn topology(config: &ApacheConfig, project: &Project) -> ApacheTopology {
             }
         }
     }
-    ApacheTopology { served_by, redirects_http: http_redirect(&vhosts), names }
+    let hsts = apache_hsts(config, &vhosts);
+    ApacheTopology { served_by, redirects_http: http_redirect(&vhosts), names, hsts }
+}
+
+/// The `Strict-Transport-Security` header Apache itself sends on every TLS
+/// virtual host (its own `Header ... set`, or one at server level that they
+/// all inherit), when every one of them sends it.
+fn apache_hsts(config: &ApacheConfig, vhosts: &[VirtualHost]) -> Option<ApacheHsts> {
+    let is_hsts = |d: &crate::apache::Directive| {
+        d.is("Header")
+            && d.args.iter().any(|a| a.eq_ignore_ascii_case("Strict-Transport-Security"))
+            && d.args.iter().any(|a| a.eq_ignore_ascii_case("set") || a.eq_ignore_ascii_case("add"))
+    };
+    let found = |d: &crate::apache::Directive| {
+        let name =
+            d.args.iter().position(|a| a.eq_ignore_ascii_case("Strict-Transport-Security"))?;
+        Some(ApacheHsts {
+            at: Location { file: d.place.file.clone(), line: d.place.line, text: d.text.clone() },
+            value: d.args.get(name + 1)?.trim_matches('"').to_owned(),
+            always: d.args.first().is_some_and(|a| a.eq_ignore_ascii_case("always")),
+        })
+    };
+    let server = config.server_level("Header").into_iter().rev().find(|d| is_hsts(d));
+    let mut first = None;
+    let tls: Vec<&VirtualHost> = vhosts.iter().filter(|v| v.ssl).collect();
+    if tls.is_empty() {
+        return None;
+    }
+    for vhost in tls {
+        let own = vhost.walk().into_iter().map(|(_, d)| d).rfind(|d| is_hsts(d));
+        let header = found(own.or(server)?)?;
+        first.get_or_insert(header);
+    }
+    first
 }
 
 /// Where the plain-HTTP virtual hosts redirect to HTTPS, when they all do.

@@ -59,6 +59,9 @@ struct TargetArgs {
     /// A Python interpreter of this machine to evaluate the project with.
     #[arg(long, global = true, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// An OSV-compatible advisory service for pip-audit (a mirror) instead of the default one.
+    #[arg(long, global = true, value_name = "URL")]
+    osv_url: Option<String>,
     /// Send nothing over the network.
     #[arg(long, global = true)]
     offline: bool,
@@ -294,7 +297,8 @@ fn tui(args: &TargetArgs, checklist: Checklist) -> Result<u8, InputError> {
     let (target, layers, location) = prepare(args)?;
     let state = session::open(location, &target, Timestamp::now())?;
     recover(&state, &target)?;
-    let backend = StateBackend::new(state, target.clone(), checklist.clone(), options);
+    let backend =
+        StateBackend::new(state, target.clone(), checklist.clone(), options, args.resolve.clone());
     let ctx = Arc::new(Context { target, options, layers });
 
     let runtime = tokio::runtime::Runtime::new()
@@ -370,6 +374,7 @@ fn check(
                     &checklist,
                     &mut findings,
                     &url,
+                    apache,
                     args.resolve.clone(),
                 ));
                 if let Err(why) = probed {
@@ -501,7 +506,9 @@ fn fix(args: &TargetArgs, checklist: &Checklist, request: &FixRequest) -> Result
     let mut state = session::open(location, &target, now)?;
     recover(&state, &target)?;
     let results = fixer.apply(&ids, &mut state, &mut |item, step, detail| {
-        eprintln!("  {item}: {} {}", step.name(), portcullis::redact::printable(detail));
+        if !detail.is_empty() {
+            eprintln!("  {item}: {} {}", step.name(), portcullis::redact::printable(detail));
+        }
     })?;
 
     let mut failing = false;
@@ -533,7 +540,45 @@ fn fix(args: &TargetArgs, checklist: &Checklist, request: &FixRequest) -> Result
             }
         }
     }
+    failing |= prove_on_wire(args, checklist, &target, run_options(args), &results);
     Ok(u8::from(failing))
+}
+
+/// After fixes on the running system: the site itself is asked whether each
+/// fixed item took effect. True when the wire contradicts a fix.
+fn prove_on_wire(
+    args: &TargetArgs,
+    checklist: &Checklist,
+    target: &Target,
+    options: RunOptions,
+    results: &[(String, Applied)],
+) -> bool {
+    let fixed: Vec<String> = results
+        .iter()
+        .filter(|(_, result)| matches!(result, Applied::Done { .. }))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let resolve = args.resolve.clone();
+    match portcullis::fix::run::verify_on_wire(target, checklist, options, &fixed, resolve) {
+        Ok(findings) => {
+            let mut contradicted = false;
+            for finding in findings {
+                let said = portcullis::redact::printable(&finding.summary);
+                if finding.status == portcullis::finding::Status::Fail {
+                    contradicted = true;
+                    println!("{}: the live probe disagrees: {said}", finding.id);
+                } else {
+                    println!("{}: live probe: {said}", finding.id);
+                }
+            }
+            contradicted
+        }
+        Err(why) => {
+            let why = portcullis::redact::printable(&why);
+            println!("the live probes did not run: {why}");
+            false
+        }
+    }
 }
 
 /// Restores the files of a fix that a killed run left half-journaled.
@@ -602,9 +647,11 @@ fn rollback(
     }
     confirm_changes(yes, &format!("roll back {} fix(es)?", entries.len()))?;
     let mut failed = false;
+    let mut restored = 0;
     for entry in &entries {
         match undo(&target, entry, force) {
             Ok(()) => {
+                restored += 1;
                 state
                     .change(|s| {
                         s.record_rollback(entry.seq, now);
@@ -616,6 +663,16 @@ fn rollback(
             Err(why) => {
                 failed = true;
                 println!("{}: not rolled back: {why}", entry.item);
+            }
+        }
+    }
+    if restored > 0 {
+        match portcullis::fix::run::reload_after_undo(&target) {
+            Ok(Some(done)) => println!("{done}"),
+            Ok(None) => {}
+            Err(why) => {
+                failed = true;
+                println!("{why}");
             }
         }
     }
@@ -787,6 +844,7 @@ fn target_from(args: &TargetArgs) -> Result<Target, InputError> {
         env_file: args.env_file.as_deref().map(inside),
         url: args.url.clone(),
         python: args.python.clone(),
+        osv_url: args.osv_url.clone(),
         root,
     })
 }

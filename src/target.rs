@@ -33,6 +33,10 @@ pub struct Target {
     /// An interpreter on this machine to evaluate the project with.
     #[serde(default)]
     pub python: Option<PathBuf>,
+    /// An OSV-compatible advisory service for pip-audit (a mirror, or one on
+    /// a machine without the internet) instead of `PyPI`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub osv_url: Option<String>,
 }
 
 impl Target {
@@ -46,6 +50,7 @@ impl Target {
             env_file: None,
             url: None,
             python: None,
+            osv_url: None,
         }
     }
 

@@ -535,3 +535,47 @@ fn python_files_of_the_project_parse() {
         .expect("python3 must be installed (apt-get install python3)");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// Case B4 on the demo: the TLS virtual host sends HSTS itself (with
+/// `mod_headers` enabled), and Django's HSTS settings stay off on purpose.
+#[test]
+fn hsts_sent_by_apache_counts_for_the_django_hsts_items() {
+    let scratch = unpacked();
+    let root = scratch.path();
+    let site = root.join("etc/apache2/sites-available/aijack.conf");
+    let conf = std::fs::read_to_string(&site).expect("the site");
+    let with_hsts = conf.replacen(
+        "\tSSLEngine on\n",
+        "\tSSLEngine on\n\tHeader always set Strict-Transport-Security \"max-age=63072000; includeSubDomains\"\n",
+        1,
+    );
+    assert_ne!(with_hsts, conf, "the TLS virtual host has SSLEngine on");
+    std::fs::write(&site, with_hsts).expect("write the site");
+    std::os::unix::fs::symlink(
+        "../mods-available/headers.load",
+        root.join("etc/apache2/mods-enabled/headers.load"),
+    )
+    .expect("enable mod_headers");
+    let out = assert_cmd::cargo::cargo_bin_cmd!("portcullis")
+        .args(["check", "--offline", "--no-save", "--format", "json", "--only", "django"])
+        .arg("--root")
+        .arg(root)
+        .output()
+        .expect("portcullis runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let status = |id: &str| {
+        let finding = json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["id"] == id)
+            .expect("the item")
+            .clone();
+        (finding["status"].as_str().unwrap_or_default().to_owned(), finding["summary"].to_string())
+    };
+    let (seconds, said) = status("django.hsts-seconds");
+    assert_eq!(seconds, "pass", "{said}");
+    assert!(said.contains("Apache sends Strict-Transport-Security"), "{said}");
+    assert_eq!(status("django.hsts-subdomains").0, "pass");
+    assert_eq!(status("django.hsts-preload").0, "fail", "no preload in Apache's value");
+}

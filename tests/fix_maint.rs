@@ -524,6 +524,43 @@ fn env_modes_are_judged_and_fixed_without_locking_the_site_out() {
     }
 }
 
+/// Case E3: a world-readable `.env.bak` beside the live file and a `.env`
+/// copied into the static directory Apache serves.
+#[test]
+fn env_copies_and_a_served_env_file_are_found_and_the_copies_closed() {
+    let demo = Demo::new();
+    let (uid, gid) = site_ids(&demo);
+    let env = demo.path("/srv/aijack/.env");
+    std::os::unix::fs::chown(&env, Some(uid), Some(gid)).expect("chown");
+    fs::set_permissions(&env, fs::Permissions::from_mode(0o600)).expect("chmod");
+    demo.write("/srv/aijack/.env.bak", &demo.read("/srv/aijack/.env"));
+    fs::set_permissions(demo.path("/srv/aijack/.env.bak"), fs::Permissions::from_mode(0o664))
+        .expect("chmod");
+    demo.write("/srv/aijack/static/.env", "DJANGO_DEBUG=False\n");
+
+    let (status, summary) = demo.status("maint.env-permissions");
+    assert_eq!(status, Status::Fail, "{summary}");
+    assert!(summary.contains("/srv/aijack/.env.bak") && summary.contains("0664"), "{summary}");
+    assert!(summary.contains("anyone can fetch it at /static/.env"), "{summary}");
+    assert!(!summary.contains("/srv/aijack/.env is"), "the live file is right: {summary}");
+
+    // The fix closes the copy and says what only the operator can do.
+    let plan = demo.plan("maint.env-permissions").expect("a plan");
+    let shown = plan.render();
+    assert!(shown.contains("$ chmod 660 /srv/aijack/.env.bak"), "{shown}");
+    assert!(!plan.completes, "moving a served file is the operator's: {shown}");
+    assert!(
+        plan.operator_steps.iter().any(|s| s.contains("move /srv/aijack/static/.env out")),
+        "{:?}",
+        plan.operator_steps
+    );
+    demo.apply(&plan).unwrap_or_else(|err| panic!("{err}\n{shown}"));
+    assert_eq!(mode(&demo.path("/srv/aijack/.env.bak")) & 0o777, 0o660);
+    let (status, summary) = demo.status("maint.env-permissions");
+    assert_eq!(status, Status::Fail, "the served copy is still there: {summary}");
+    assert!(!summary.contains(".env.bak"), "{summary}");
+}
+
 #[test]
 fn an_unknown_site_user_gets_no_owner() {
     let demo = Demo::new();

@@ -4,97 +4,12 @@
 //! server killed), the demo started again and resumed, the session finished
 //! and the printed summary read. Needs tmux (`apt-get install tmux`).
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
-/// A tmux server of our own on a socket named for this test and process.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, command: &str) -> Tmux {
-        let tmux = Tmux { socket: format!("portcullis-demo-{name}-{}", std::process::id()) };
-        let status = tmux
-            .cmd()
-            .args(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24"])
-            .arg(command)
-            .status()
-            .expect("tmux runs; install it with `apt-get install tmux`");
-        assert!(status.success(), "tmux new-session failed");
-        tmux
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::new("tmux");
-        cmd.args(["-L", &self.socket]);
-        cmd
-    }
-
-    /// The visible pane only: what the operator sees now.
-    fn pane(&self) -> String {
-        let out = self.cmd().args(["capture-pane", "-p", "-t", "t"]).output().expect("capture");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// The pane with its scrollback, for the summary printed after the
-    /// interface has left the alternate screen.
-    fn scrollback(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["capture-pane", "-p", "-S", "-", "-t", "t"])
-            .output()
-            .expect("capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status =
-            self.cmd().args(["send-keys", "-t", "t"]).args(keys).status().expect("send-keys");
-        assert!(status.success());
-    }
-
-    fn type_text(&self, text: &str) {
-        let status =
-            self.cmd().args(["send-keys", "-t", "t", "-l", text]).status().expect("send-keys");
-        assert!(status.success());
-    }
-
-    /// Waits until the visible pane shows every one of `texts`; returns it.
-    fn wait_for(&self, texts: &[&str]) -> String {
-        self.wait_with(texts, Tmux::pane)
-    }
-
-    fn wait_with(&self, texts: &[&str], read: fn(&Tmux) -> String) -> String {
-        // Generous: the wait ends as soon as the text shows, and a loaded
-        // machine (the whole suite at once) can be slow.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let screen = read(self);
-            if texts.iter().all(|text| screen.contains(text)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the screen never showed all of {texts:?}; it shows:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(40));
-        }
-    }
-
-    /// The connection drops: the server and the pane go, and the program
-    /// in it gets SIGHUP.
-    fn kill(&self) {
-        let _ = self.cmd().arg("kill-server").stderr(std::process::Stdio::null()).status();
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
+use tmux::Tmux;
 
 fn demo_command(state: &Path) -> String {
     format!(
@@ -138,7 +53,7 @@ fn demo_session_survives_a_dropped_connection_and_resumes_to_the_summary() {
     let settings = state.path().join("portcullis/demo/srv/aijack/config/settings.py");
 
     // First session: the demo is unpacked and checked.
-    let tmux = Tmux::start("first", &demo_command(state.path()));
+    let tmux = Tmux::start("demo-first", 80, 24, &demo_command(state.path()));
     let start = tmux.wait_for(&["44/44 checked", "Target (e to correct)"]);
     assert!(start.contains("config.settings"), "the settings module is shown:\n{start}");
     assert!(!start.contains("Resume?"), "a fresh demo has nothing to resume:\n{start}");
@@ -203,7 +118,7 @@ fn demo_session_survives_a_dropped_connection_and_resumes_to_the_summary() {
     assert!(settings_text.contains("SECURE_HSTS_SECONDS = 31536000"), "{settings_text}");
 
     // Second session: the resume offer says how far and when.
-    let tmux = Tmux::start("second", &demo_command(state.path()));
+    let tmux = Tmux::start("demo-second", 80, 24, &demo_command(state.path()));
     let offer = tmux.wait_for(&["Resume? r resume, x start new", "44/44 checked"]);
     assert!(offer.contains("A saved session:"), "{offer}");
     assert!(offer.contains("of 44 items done"), "how far:\n{offer}");

@@ -2,99 +2,13 @@
 //! temporary copy of a small target tree, keys go in with send-keys and the
 //! screen comes back with capture-pane. Needs tmux (`apt-get install tmux`).
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// One tmux server of our own per test, on a socket named for it, so the
-/// test never touches another server and can stop its own.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
-        let socket = format!("portcullis-test-{name}-{}", std::process::id());
-        let tmux = Tmux { socket };
-        let status = tmux
-            .cmd()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-            ])
-            .arg(command)
-            .status()
-            .expect("tmux runs; install it with `apt-get install tmux`");
-        assert!(status.success(), "tmux new-session failed");
-        tmux
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::new("tmux");
-        cmd.args(["-L", &self.socket]);
-        cmd
-    }
-
-    /// The pane with its scrollback, so that a summary longer than the pane
-    /// is read whole once the interface has left the alternate screen.
-    fn screen(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["capture-pane", "-p", "-S", "-", "-t", "t"])
-            .output()
-            .expect("capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn format(&self, format: &str) -> String {
-        let out = self
-            .cmd()
-            .args(["display-message", "-p", "-t", "t", format])
-            .output()
-            .expect("display");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status =
-            self.cmd().args(["send-keys", "-t", "t"]).args(keys).status().expect("send-keys");
-        assert!(status.success());
-    }
-
-    fn type_text(&self, text: &str) {
-        let status =
-            self.cmd().args(["send-keys", "-t", "t", "-l", text]).status().expect("send-keys");
-        assert!(status.success());
-    }
-
-    /// Waits until the screen shows `text`, and returns the screen.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the screen never showed {text:?}; it shows:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
+use tmux::Tmux;
 
 /// A small target: a Django project directory under a temporary root.
 fn fixture() -> tempfile::TempDir {
@@ -126,7 +40,7 @@ fn walk_skip_jump_and_quit_then_the_summary_is_printed() {
     let root = fixture();
     let tmux = Tmux::start("walk", 80, 24, &command(root.path(), ""));
 
-    let screen = tmux.wait_for("44/44 checked");
+    let screen = tmux.wait_text("44/44 checked");
     assert!(screen.contains("Target (e to correct)"), "{screen}");
     assert!(screen.contains(&root.path().display().to_string()), "the root is shown:\n{screen}");
     let out = tmux.cmd().args(["capture-pane", "-p", "-e", "-t", "t"]).output().expect("capture");
@@ -134,31 +48,31 @@ fn walk_skip_jump_and_quit_then_the_summary_is_printed() {
     assert!(!colour_codes(&styled).is_empty(), "the dark theme draws in colour:\n{styled}");
 
     tmux.keys(&["o"]);
-    tmux.wait_for("Sections");
+    tmux.wait_text("Sections");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("item 1 of 44");
+    tmux.wait_text("item 1 of 44");
 
     tmux.keys(&["?"]);
-    tmux.wait_for("Keys (Esc closes)");
+    tmux.wait_text("Keys (Esc closes)");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("n/p item");
+    tmux.wait_text("n/p item");
 
     tmux.keys(&["s"]);
-    tmux.wait_for("Why skip this item? (required)");
+    tmux.wait_text("Why skip this item? (required)");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("this cannot be empty");
+    tmux.wait_text("this cannot be empty");
     tmux.type_text("the proxy handles it");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("item 2 of 44");
+    tmux.wait_text("item 2 of 44");
 
     tmux.keys(&["g"]);
-    tmux.wait_for("Jump to an item");
+    tmux.wait_text("Jump to an item");
     tmux.type_text("debug-off");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("DEBUG");
+    tmux.wait_text("DEBUG");
 
     tmux.keys(&["q"]);
-    let screen = tmux.wait_for("EXITED");
+    let screen = tmux.wait_text("EXITED");
     assert!(screen.contains("44 of 44 items checked"), "{screen}");
     assert!(screen.contains("1 skipped"), "{screen}");
     assert_eq!(tmux.format("#{alternate_on}"), "0", "the alternate screen is left");
@@ -169,7 +83,7 @@ fn a_resized_terminal_is_redrawn_at_the_new_size_in_ascii_without_colour() {
     let root = fixture();
     let command = format!("NO_COLOR=1 {}", command(root.path(), "--ascii"));
     let tmux = Tmux::start("resize", 80, 24, &command);
-    let screen = tmux.wait_for("44/44 checked");
+    let screen = tmux.wait_text("44/44 checked");
     assert!(screen.lines().all(|line| line.chars().count() <= 80));
     assert!(screen.is_ascii(), "--ascii draws only ASCII:\n{screen}");
     let out = tmux.cmd().args(["capture-pane", "-p", "-e", "-t", "t"]).output().expect("capture");
@@ -192,14 +106,14 @@ fn a_resized_terminal_is_redrawn_at_the_new_size_in_ascii_without_colour() {
         std::thread::sleep(Duration::from_millis(50));
     }
     tmux.keys(&["q"]);
-    tmux.wait_for("EXITED");
+    tmux.wait_text("EXITED");
 }
 
 #[test]
 fn sigterm_restores_the_terminal_and_prints_the_summary() {
     let root = fixture();
     let tmux = Tmux::start("term", 80, 24, &command(root.path(), ""));
-    tmux.wait_for("44/44 checked");
+    tmux.wait_text("44/44 checked");
     assert_eq!(tmux.format("#{alternate_on}"), "1", "the interface uses the alternate screen");
 
     let shell: i32 = tmux.format("#{pane_pid}").parse().expect("pane pid");
@@ -207,7 +121,7 @@ fn sigterm_restores_the_terminal_and_prints_the_summary() {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(program), nix::sys::signal::Signal::SIGTERM)
         .expect("send SIGTERM");
 
-    let screen = tmux.wait_for("EXITED");
+    let screen = tmux.wait_text("EXITED");
     assert!(screen.contains("44 of 44 items checked"), "{screen}");
     assert_eq!(tmux.format("#{alternate_on}"), "0", "the alternate screen is left");
 }
@@ -216,7 +130,7 @@ fn sigterm_restores_the_terminal_and_prints_the_summary() {
 fn a_dropped_connection_ends_the_program() {
     let root = fixture();
     let tmux = Tmux::start("hangup", 80, 24, &command(root.path(), ""));
-    tmux.wait_for("44/44 checked");
+    tmux.wait_text("44/44 checked");
     let shell: i32 = tmux.format("#{pane_pid}").parse().expect("pane pid");
     let program = child_of(shell).expect("portcullis runs under the pane's shell");
 
@@ -246,26 +160,26 @@ fn a_root_named_with_escape_sequences_shows_them_as_text() {
         root.display()
     );
     let tmux = Tmux::start("hostile", 100, 30, &command);
-    let screen = tmux.wait_for("44/44 checked");
+    let screen = tmux.wait_text("44/44 checked");
     assert!(screen.contains("evil\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\u{202e}txt"), "{screen}");
     assert_ne!(tmux.format("#{pane_title}"), "owned", "no escape sequence reached the terminal");
     tmux.keys(&["q"]);
-    tmux.wait_for("EXITED");
+    tmux.wait_text("EXITED");
 }
 
 #[test]
 fn correcting_the_root_to_a_missing_directory_says_why() {
     let root = fixture();
     let tmux = Tmux::start("retarget", 80, 24, &command(root.path(), ""));
-    tmux.wait_for("44/44 checked");
+    tmux.wait_text("44/44 checked");
     tmux.keys(&["e"]);
-    tmux.wait_for("Correct the root");
+    tmux.wait_text("Correct the root");
     tmux.keys(&["-N", "200", "BSpace"]);
     tmux.type_text("/no/such/dir");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("root: /no/such/dir: No such file or directory");
+    tmux.wait_text("root: /no/such/dir: No such file or directory");
     tmux.keys(&["q"]);
-    tmux.wait_for("EXITED");
+    tmux.wait_text("EXITED");
 }
 
 /// The first process whose parent is `parent`, from /proc.

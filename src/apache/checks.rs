@@ -576,21 +576,30 @@ fn server_signature(cfg: &ApacheConfig) -> Finding {
 fn no_indexes(cfg: &ApacheConfig) -> Finding {
     let id = "apache.no-indexes";
     let served = cfg.served_directories();
-    let listed: Vec<_> = served.iter().filter(|dir| dir.options.indexes()).collect();
+    let mut listed: Vec<_> = served.iter().filter(|dir| dir.options.indexes()).collect();
+    // The site's own directories (an Alias or DocumentRoot of its virtual
+    // hosts) lead; an inherited or main-server document root comes after.
+    listed.sort_by_key(|dir| (dir.vhost.is_none(), dir.served_by.is_none()));
     if listed.is_empty() {
         return Finding::pass(
             id,
             format!("no served directory has Indexes in effect ({} checked)", served.len()),
         );
     }
-    let evidence = listed.iter().map(|dir| match &dir.options.indexes_set_by {
-        Some((place, text)) => Evidence::at(
-            &place.file,
-            place.line,
-            format!("{text}  (in effect for {} at {})", dir.path, dir.url),
-        ),
-        None => Evidence::note(format!("Indexes in effect for {}", dir.path)),
-    });
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for dir in &listed {
+        let said = match &dir.options.indexes_set_by {
+            Some((place, text)) => Evidence::at(
+                &place.file,
+                place.line,
+                format!("{text}  (in effect for {} at {})", dir.path, dir.url),
+            ),
+            None => Evidence::note(format!("Indexes in effect for {}", dir.path)),
+        };
+        if !evidence.contains(&said) {
+            evidence.push(said);
+        }
+    }
     let first = listed[0];
     let turned_on = first
         .options

@@ -414,6 +414,8 @@ pub enum LiveProbe {
     },
     /// The `Server` header and an error page reveal nothing beyond "Apache".
     ServerBanner,
+    /// As `ServerBanner`, and Apache's error pages carry no signature at all.
+    ErrorSignature,
     /// No "Index of" listing on the site's static and media URLs.
     NoListing,
     /// A harmless request that looks like an attack gets 403.

@@ -107,6 +107,18 @@ pub struct ApacheTopology {
     /// Every name the Apache configuration serves (`ServerName`,
     /// `ServerAlias`), each with whether a TLS virtual host answers for it.
     pub names: Vec<(String, bool)>,
+    /// The HSTS header Apache sends on every TLS virtual host, if it does.
+    pub hsts: Option<ApacheHsts>,
+}
+
+/// A `Header [always] set Strict-Transport-Security "..."` of Apache's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApacheHsts {
+    pub at: Location,
+    /// The header's value, unquoted.
+    pub value: String,
+    /// With `always`, Apache's own error pages carry it too.
+    pub always: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,6 +345,18 @@ impl<S: SettingsView> Rules<'_, S> {
             verdict = Verdict::Pass(
                 "Apache redirects every plain-HTTP request of the site to HTTPS".into(),
             );
+        }
+        if !matches!(verdict, Verdict::Pass(_))
+            && let Some(hsts) = self.facts.apache.as_ref().and_then(|a| a.hsts.as_ref())
+            && let Some(pass) = apache_hsts_covers(name, hsts)
+        {
+            evidence.insert(0, located(&hsts.at));
+            if !hsts.always {
+                evidence.push(Evidence::note(
+                    "without `always`, Apache's own error pages (a 404 of a static file, a 502) go out without it; browsers learn HSTS from any page that has it",
+                ));
+            }
+            verdict = Verdict::Pass(pass);
         }
         self.finish(verdict, evidence)
     }
@@ -1201,3 +1225,23 @@ pub fn parse_showmigrations(output: &str, app: &str) -> MigrationStatus {
 
 #[cfg(test)]
 mod tests;
+
+/// When Apache's own HSTS header does what the setting `name` would:
+/// the pass to report (case B4: Django's setting left off on purpose).
+fn apache_hsts_covers(name: &str, hsts: &ApacheHsts) -> Option<String> {
+    let parsed = crate::live::headers::Hsts::parse(&hsts.value);
+    if !parsed.problems.is_empty() {
+        return None;
+    }
+    let sent =
+        format!("Apache sends Strict-Transport-Security: {} on every TLS virtual host", hsts.value);
+    let covered = match name {
+        "SECURE_HSTS_SECONDS" => {
+            parsed.max_age.is_some_and(|age| age >= crate::live::headers::HSTS_ONE_YEAR)
+        }
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS" => parsed.include_subdomains,
+        "SECURE_HSTS_PRELOAD" => parsed.preload,
+        _ => false,
+    };
+    covered.then_some(sent)
+}

@@ -1255,7 +1255,7 @@ fn systemd_unit(apache_root: &Path) -> Option<String> {
 }
 
 /// The process id in Apache's pid file, when that process is alive.
-fn running_pid(target: &Target) -> Option<i32> {
+pub(crate) fn running_pid(target: &Target) -> Option<i32> {
     let config = ApacheConfig::load(target).ok();
     let configured = config.as_ref().and_then(|config| {
         config.server_value("PidFile").and_then(Directive::arg).map(|file| {

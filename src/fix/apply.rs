@@ -71,7 +71,11 @@ pub enum Step {
     Write,
     Validate,
     Command,
+    /// Apache reloaded gracefully (the reload validator's outcome).
+    Reload,
     Recheck,
+    /// The site asked on the wire after the fix.
+    LiveProbe,
     Rollback,
 }
 
@@ -82,7 +86,9 @@ impl Step {
             Step::Write => "write",
             Step::Validate => "validate",
             Step::Command => "run",
+            Step::Reload => "reload",
             Step::Recheck => "re-check",
+            Step::LiveProbe => "live probe",
             Step::Rollback => "roll back",
         }
     }

@@ -54,7 +54,7 @@ impl Checks for TargetChecks<'_> {
             Validator::ApacheConfigTest => super::apache::run_config_test(self.target),
             Validator::ApacheReload => {
                 let done = super::apache::reload(self.target)?;
-                (self.on_step)(Step::Validate, &done);
+                (self.on_step)(Step::Reload, &done);
                 Ok(())
             }
             Validator::LogrotateDebug { file, config, known } => {

@@ -773,7 +773,7 @@ impl MaintPlanning<'_> {
             )));
         };
         let mut plan = Plan::new(id, format!("make the .env readable by {user} alone"));
-        for file in files {
+        for file in files.clone() {
             let host = self.target.host_path(&file);
             let meta = std::fs::metadata(&host)
                 .map_err(|err| PlanError(format!("cannot read {file}: {err}")))?;
@@ -813,6 +813,38 @@ impl MaintPlanning<'_> {
             );
             edit.set = Some(wanted);
             plan.edits.push(edit);
+        }
+        // Copies beside it (.env.bak, .env.production) lose what every user
+        // could read; their owner stays.
+        for (copy, mode) in crate::probe::maint::env_copies(self.target, &files) {
+            let open_to_all = mode & 0o007;
+            if open_to_all == 0 {
+                continue;
+            }
+            let host = self.target.host_path(&copy);
+            let meta = std::fs::metadata(&host)
+                .map_err(|err| PlanError(format!("cannot read {copy}: {err}")))?;
+            let bytes = std::fs::read(&host)
+                .map_err(|err| PlanError(format!("cannot read {copy}: {err}")))?;
+            let mut edit = FileEdit::change(&copy, bytes.clone(), bytes);
+            edit.set = Some(Ownership {
+                mode: mode & !0o007,
+                uid: meta.uid(),
+                gid: meta.gid(),
+                user: self.name_of("/etc/passwd", meta.uid()),
+                group: self.name_of("/etc/group", meta.gid()),
+            });
+            plan.edits.push(edit);
+        }
+        // A file Apache serves must move out of the served tree: the
+        // operator's choice of where, so the fix says it and stops short.
+        if let Some(config) = self.apache {
+            for (file, url) in crate::probe::maint::served_env_files(self.target, config, &files) {
+                plan.operator_steps.push(format!(
+                    "move {file} out of the directory Apache serves (anyone can fetch {url}), and point the settings at its new place"
+                ));
+                plan.completes = false;
+            }
         }
         Ok(plan)
     }

@@ -297,6 +297,57 @@ pub fn undo(target: &Target, entry: &JournalEntry, force: bool) -> Result<(), St
     applying::restore(&backups, true)
 }
 
+/// The wire's word on fixed items: on the running system with a known site
+/// URL, each item that has live probes is checked again with the site's
+/// answers beside its configuration. Items without live probes are left
+/// out; `Err` says why nothing could be probed.
+pub fn verify_on_wire(
+    target: &Target,
+    checklist: &Checklist,
+    options: RunOptions,
+    ids: &[String],
+    resolve: Vec<crate::live::ResolveOverride>,
+) -> Result<Vec<Finding>, String> {
+    if !target.is_live_system() || options.offline {
+        return Ok(Vec::new());
+    }
+    let items: Vec<&Item> = ids
+        .iter()
+        .filter_map(|id| checklist.item(id))
+        .filter(|item| !item.verify.is_empty())
+        .collect();
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let layers = Layers::load(target, options).map_err(|err| err.message)?;
+    let apache = layers.apache().ok();
+    let url = crate::live::stage::site_url(target.url.as_deref(), apache)
+        .ok_or_else(|| "no site URL is known (give --url)".to_owned())?;
+    let ctx = Context { target: target.clone(), options, layers };
+    let mut findings: Vec<Finding> = items.iter().map(|item| probe::run(item, &ctx)).collect();
+    crate::live::stage::verify_blocking(
+        checklist,
+        &mut findings,
+        &url,
+        ctx.layers.apache().ok(),
+        resolve,
+    )?;
+    Ok(findings)
+}
+
+/// After fixes were undone on the live system: a graceful reload of the
+/// running Apache, so that the restored configuration, and the restored
+/// Django settings in its `mod_wsgi` daemons, serve again. `None` when
+/// nothing runs that needs it (another root, Apache stopped).
+pub fn reload_after_undo(target: &Target) -> Result<Option<String>, String> {
+    if !target.is_live_system() || super::apache::running_pid(target).is_none() {
+        return Ok(None);
+    }
+    super::apache::reload(target)
+        .map(|done| Some(format!("{done} on the restored files")))
+        .map_err(|why| format!("the files are restored, but {why}"))
+}
+
 /// The backups of a journal entry as the apply step restores them.
 pub fn backups_of(target: &Target, entry: &JournalEntry) -> Vec<applying::Backup> {
     entry

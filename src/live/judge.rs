@@ -68,7 +68,8 @@ pub fn judge(probe: &LiveProbe, report: &LiveReport) -> LiveVerdict {
             header_probe(site, header, contains.as_deref(), *absent)
         }
         LiveProbe::Cookie { cookie, http_only } => cookie_probe(site, cookie, *http_only),
-        LiveProbe::ServerBanner => server_banner(site),
+        LiveProbe::ServerBanner => server_banner(site, Signatures::NamingTheVersion),
+        LiveProbe::ErrorSignature => server_banner(site, Signatures::Any),
         LiveProbe::NoListing => no_listing(site),
         LiveProbe::WafBlocks => waf_blocks(site),
         LiveProbe::TlsVersions => tls_versions(site),
@@ -503,7 +504,16 @@ fn attributes_only(line: &str) -> String {
     }
 }
 
-fn server_banner(site: &SiteReport) -> LiveVerdict {
+/// Which error-page signatures count against the server: `ServerTokens`
+/// governs what a signature names (a version, the OS), `ServerSignature`
+/// whether there is one at all.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signatures {
+    NamingTheVersion,
+    Any,
+}
+
+fn server_banner(site: &SiteReport, counted: Signatures) -> LiveVerdict {
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
     let mut seen_any = false;
@@ -525,7 +535,10 @@ fn server_banner(site: &SiteReport) -> LiveVerdict {
                 &exchange.url,
                 format!("{} error page signature: {signature}", response.status),
             ));
-            if !problems.iter().any(|p: &String| p.starts_with("error page")) {
+            let names_version = signature.contains('/') || signature.contains('(');
+            if (counted == Signatures::Any || names_version)
+                && !problems.iter().any(|p: &String| p.starts_with("error page"))
+            {
                 problems.push(format!("error page signature \"{signature}\""));
             }
         }
@@ -538,7 +551,14 @@ fn server_banner(site: &SiteReport) -> LiveVerdict {
         .with(Evidence::wire(&site.home.url, site.home.describe()));
     }
     let verdict = if problems.is_empty() {
-        LiveVerdict::pass("the Server header and the error pages name nothing beyond \"Apache\"")
+        LiveVerdict::pass(match counted {
+            Signatures::Any => {
+                "the Server header names nothing beyond \"Apache\" and the error pages carry no signature"
+            }
+            Signatures::NamingTheVersion => {
+                "the Server header and the error pages name nothing beyond \"Apache\""
+            }
+        })
     } else {
         LiveVerdict::fail(format!(
             "the server reveals more than \"Apache\": {}",

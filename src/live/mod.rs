@@ -7,7 +7,7 @@
 mod cert;
 mod ciphers;
 mod fetch;
-mod headers;
+pub(crate) mod headers;
 mod judge;
 mod merge;
 mod net;

@@ -261,12 +261,98 @@ pub fn env_permissions(
             ));
         }
     }
+    for (copy, mode) in env_copies(target, &files) {
+        evidence.push(Evidence::in_file(
+            &copy,
+            format!("a copy of an environment file, mode {mode:04o}"),
+        ));
+        if mode & 0o007 != 0 {
+            problems.push(format!(
+                "{copy}, beside the environment file and likely holding the same secrets, is readable by every user of the machine (mode {mode:04o}): remove it, or chmod o-rwx it"
+            ));
+        }
+    }
+    if let Some(config) = apache {
+        for (file, url) in served_env_files(target, config, &files) {
+            evidence.push(Evidence::in_file(&file, format!("served by Apache at {url}")));
+            problems.push(format!(
+                "{file} is in a directory Apache serves: anyone can fetch it at {url}; move it out of the served tree"
+            ));
+        }
+    }
     if problems.is_empty() {
         Finding::pass(id, format!("readable by the site's user {user} and no one else"))
             .with_evidence(evidence)
     } else {
         Finding::fail(id, problems.join("; ")).with_evidence(evidence)
     }
+}
+
+/// Whether a file name looks like an environment file or a copy of one:
+/// `.env.bak`, `.env.production`, `.env~`, `secrets.env`.
+fn looks_like_env_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let extension = std::path::Path::new(&lower).extension().and_then(|e| e.to_str());
+    (lower.starts_with(".env") && lower != ".envrc") || extension == Some("env")
+}
+
+/// Files beside the loaded environment files that look like copies of them,
+/// with their modes: backups and per-stage variants hold the same secrets.
+pub(crate) fn env_copies(target: &Target, loaded: &[String]) -> Vec<(String, u32)> {
+    let mut dirs: Vec<&std::path::Path> =
+        loaded.iter().filter_map(|file| std::path::Path::new(file).parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut copies = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(target.host_path(dir)) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let inside = dir.join(&name).display().to_string();
+            if !looks_like_env_file(&name) || loaded.contains(&inside) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_file() {
+                copies.push((inside, meta.mode() & 0o777));
+            }
+        }
+    }
+    copies.sort();
+    copies
+}
+
+/// Environment files (the loaded ones, and any such file at the top of a
+/// served directory) that Apache serves, with the URL that fetches each.
+pub(crate) fn served_env_files(
+    target: &Target,
+    config: &ApacheConfig,
+    loaded: &[String],
+) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for served in config.served_directories() {
+        let root = served.path.trim_end_matches('/');
+        let url = |file: &str| {
+            let rest = file[root.len()..].trim_start_matches('/');
+            format!("{}/{rest}", served.url.trim_end_matches('/'))
+        };
+        for file in loaded {
+            if file.starts_with(&format!("{root}/")) {
+                found.push((file.clone(), url(file)));
+            }
+        }
+        let Ok(entries) = std::fs::read_dir(target.host_path(root)) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let inside = format!("{root}/{name}");
+            if looks_like_env_file(&name) && entry.metadata().is_ok_and(|m| m.is_file()) {
+                found.push((inside.clone(), url(&inside)));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// `maint.logs-configured`: the site's virtual hosts have their own
@@ -527,6 +613,7 @@ pub fn run_audit(
     let mut request = AuditRequest::new(&pip_audit, &workdir.requirements);
     request.no_install = true;
     request.site_user = site_user;
+    request.osv_url.clone_from(&target.osv_url);
     workdir.apply_to(&mut request);
     let outcome = pip_audit::run(&request, &invoker, std::time::Duration::from_secs(300), |_| {});
     Ok(Audit { file: file.clone(), command: format!("pip-audit -r {file} --format json"), outcome })

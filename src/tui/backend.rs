@@ -23,6 +23,8 @@ pub struct StateBackend {
     target: Target,
     checklist: Checklist,
     options: RunOptions,
+    /// Where the live probes send the site's name (`--resolve`).
+    resolve: Vec<crate::live::ResolveOverride>,
     /// Files changed by hand since the last session, said on the start screen.
     drift: Vec<String>,
 }
@@ -33,12 +35,13 @@ impl StateBackend {
         target: Target,
         checklist: Checklist,
         options: RunOptions,
+        resolve: Vec<crate::live::ResolveOverride>,
     ) -> Self {
         let drift = state
             .change(|s| s.mark_drift(Timestamp::now()))
             .map(|drift| drift.into_iter().map(|d| format!("{} ({:?})", d.path, d.kind)).collect())
             .unwrap_or_default();
-        StateBackend { state: Mutex::new(state), target, checklist, options, drift }
+        StateBackend { state: Mutex::new(state), target, checklist, options, resolve, drift }
     }
 
     fn with_state<R>(&self, f: impl FnOnce(&mut LockedState) -> R) -> Result<R, String> {
@@ -55,6 +58,52 @@ impl StateBackend {
 }
 
 impl StateBackend {
+    /// On the running system: asks the site whether the fix took effect and
+    /// shows the answer as the pipeline's last step. The item's finding with
+    /// the wire beside the configuration, when the site was asked.
+    fn probe_after_fix(
+        &self,
+        id: &str,
+        progress: &mut dyn FnMut(ApplyStep),
+    ) -> Option<crate::finding::Finding> {
+        if !self.target.is_live_system()
+            || self.options.offline
+            || self.checklist.item(id).is_none_or(|item| item.verify.is_empty())
+        {
+            return None;
+        }
+        progress(ApplyStep {
+            name: "live probe".to_owned(),
+            status: StepStatus::Running,
+            detail: Some("asking the site".to_owned()),
+        });
+        let ids = [id.to_owned()];
+        let resolve = self.resolve.clone();
+        let probed = crate::fix::run::verify_on_wire(
+            &self.target,
+            &self.checklist,
+            self.options,
+            &ids,
+            resolve,
+        );
+        let (status, detail, finding) = match probed {
+            Ok(findings) => match findings.into_iter().next() {
+                Some(f) if f.status == crate::finding::Status::Fail => {
+                    (StepStatus::Failed, format!("the wire disagrees: {}", f.summary), Some(f))
+                }
+                Some(f) => (StepStatus::Done, f.summary.clone(), Some(f)),
+                None => (StepStatus::Skipped, "nothing to probe".to_owned(), None),
+            },
+            Err(why) => (StepStatus::Skipped, format!("not probed: {why}"), None),
+        };
+        progress(ApplyStep {
+            name: "live probe".to_owned(),
+            status,
+            detail: Some(crate::redact::printable(&detail)),
+        });
+        finding
+    }
+
     /// The item's finding on the target as it is now (after a fix).
     fn recheck(&self, id: &str) -> Option<crate::finding::Finding> {
         let item = self.checklist.item(id)?;
@@ -249,10 +298,13 @@ impl Backend for StateBackend {
             Err(why) => failed(why),
             Ok(Err(err)) => failed(err.message),
             Ok(Ok(results)) => match results.into_iter().next().map(|(_, applied)| applied) {
-                Some(Applied::Done { applied, .. }) => ApplyOutcome::Applied {
-                    at: shown_time(applied.applied_at),
-                    finding: self.recheck(id),
-                },
+                Some(Applied::Done { applied, .. }) => {
+                    let wire = self.probe_after_fix(id, progress);
+                    ApplyOutcome::Applied {
+                        at: shown_time(applied.applied_at),
+                        finding: wire.or_else(|| self.recheck(id)),
+                    }
+                }
                 Some(Applied::Passes) => {
                     ApplyOutcome::Applied { at: shown_time(Timestamp::now()), finding: None }
                 }
@@ -265,6 +317,17 @@ impl Backend for StateBackend {
                 None => failed("nothing to apply".to_owned()),
             },
         }
+    }
+
+    fn on_wire(&self, ids: &[String]) -> Option<Vec<crate::finding::Finding>> {
+        let probed = crate::fix::run::verify_on_wire(
+            &self.target,
+            &self.checklist,
+            self.options,
+            ids,
+            self.resolve.clone(),
+        );
+        probed.ok().filter(|findings| !findings.is_empty())
     }
 
     fn journal(&self) -> Vec<JournalRow> {
@@ -298,6 +361,7 @@ impl Backend for StateBackend {
                 .cloned()
                 .ok_or_else(|| format!("journal entry {entry} cannot be rolled back"))?;
             crate::fix::run::undo(&self.target, &journal_entry, false)?;
+            crate::fix::run::reload_after_undo(&self.target)?;
             locked
                 .change(|s| {
                     s.record_rollback(seq, now);

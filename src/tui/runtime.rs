@@ -79,6 +79,12 @@ pub trait Backend: Send + Sync + 'static {
     fn journal(&self) -> Vec<JournalRow>;
     /// Undoes one journal entry; returns the item id it fixed.
     fn rollback(&self, entry: &str) -> Result<String, String>;
+    /// The findings with the site's answers beside the configuration, for
+    /// the items that have live probes; `None` when the site is not asked
+    /// (another root, `--offline`, no URL).
+    fn on_wire(&self, _ids: &[String]) -> Option<Vec<Finding>> {
+        None
+    }
 }
 
 /// A session with no state file and no fix pipeline: the walk-through
@@ -182,8 +188,14 @@ pub async fn run_tui(
     let today = jiff::ZonedDateTime::now().date();
     let mut app = App::new(&checklist, TargetView::from_target(&ctx.target), today);
     let (tx, mut rx) = mpsc::unbounded_channel::<Incoming>();
-    let mut runner =
-        Runner { checklist, ctx, session, tx, generation: Arc::new(AtomicU64::new(0)) };
+    let mut runner = Runner {
+        checklist,
+        ctx,
+        session,
+        tx,
+        generation: Arc::new(AtomicU64::new(0)),
+        changes: Arc::new(AtomicU64::new(0)),
+    };
 
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop;
@@ -281,6 +293,9 @@ struct Runner {
     /// Bumped when the target changes, so that findings of a run against
     /// the old target are dropped instead of shown against the new one.
     generation: Arc<AtomicU64>,
+    /// Bumped by every fix and rollback, so that the wire's answers to an
+    /// earlier run never overwrite what the change made true since.
+    changes: Arc<AtomicU64>,
 }
 
 impl Runner {
@@ -324,14 +339,17 @@ impl Runner {
                 });
             }
             Effect::Apply { id, choice } => {
+                self.changes.fetch_add(1, Ordering::SeqCst);
                 let ctx = Arc::clone(&self.ctx);
                 let tx = self.tx.clone();
+                let changes = Arc::clone(&self.changes);
                 self.blocking(move || {
                     let mut progress = |step: ApplyStep| {
                         let step = Action::ApplyProgress { id: id.clone(), step };
                         let _ = tx.send(Incoming::Action(step));
                     };
                     let outcome = session.apply(&ctx, &id, choice, &mut progress);
+                    changes.fetch_add(1, Ordering::SeqCst);
                     Some(Action::ApplyFinished { id, outcome })
                 });
             }
@@ -340,10 +358,15 @@ impl Runner {
                     Action::Problem(format!("could not keep the decision on {id}: {err}"))
                 })
             }),
-            Effect::Rollback { entry } => self.blocking(move || {
-                let result = session.rollback(&entry);
-                Some(Action::RollbackFinished { entry, result })
-            }),
+            Effect::Rollback { entry } => {
+                self.changes.fetch_add(1, Ordering::SeqCst);
+                let changes = Arc::clone(&self.changes);
+                self.blocking(move || {
+                    let result = session.rollback(&entry);
+                    changes.fetch_add(1, Ordering::SeqCst);
+                    Some(Action::RollbackFinished { entry, result })
+                });
+            }
             Effect::LoadJournal => {
                 self.blocking(move || Some(Action::JournalLoaded(session.journal())));
             }
@@ -393,14 +416,39 @@ impl Runner {
         let tx = self.tx.clone();
         let generation = Arc::clone(&self.generation);
         let started_in = generation.load(Ordering::SeqCst);
+        let session = Arc::clone(&self.session);
+        let changes = Arc::clone(&self.changes);
         tokio::spawn(async move {
+            let mut checked = Vec::new();
             while let Some(event) = events.recv().await {
                 if generation.load(Ordering::SeqCst) != started_in {
-                    break;
+                    return;
+                }
+                if let crate::engine::Event::Finding(finding) = &event {
+                    checked.push(finding.id.clone());
                 }
                 if tx.send(Incoming::Action(Action::from(event))).is_err() {
-                    break;
+                    return;
                 }
+            }
+            // Then the wire: each item with live probes is shown again with
+            // the site's answers beside its configuration. A fix or rollback
+            // made meanwhile makes those answers old: ask again.
+            let checked = Arc::new(checked);
+            for _ in 0..3 {
+                let before = changes.load(Ordering::SeqCst);
+                let (session, ids) = (Arc::clone(&session), Arc::clone(&checked));
+                let wire = tokio::task::spawn_blocking(move || session.on_wire(&ids)).await;
+                if generation.load(Ordering::SeqCst) != started_in {
+                    return;
+                }
+                if changes.load(Ordering::SeqCst) != before {
+                    continue;
+                }
+                for finding in wire.ok().flatten().unwrap_or_default() {
+                    let _ = tx.send(Incoming::Action(Action::CheckFinished(finding)));
+                }
+                return;
             }
         });
     }

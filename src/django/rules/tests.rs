@@ -496,6 +496,7 @@ fn proxy_header_depends_on_the_topology() {
         served_by: ServedBy::ModWsgi { at: None },
         redirects_http: None,
         names: Vec::new(),
+        hsts: None,
     });
     let finding = case.check("django.proxy-ssl-header");
     assert_eq!((finding.status, finding.applies), (Status::Pass, false));
@@ -508,6 +509,7 @@ fn proxy_header_depends_on_the_topology() {
         },
         redirects_http: None,
         names: Vec::new(),
+        hsts: None,
     });
     case.set("SECURE_SSL_REDIRECT", PyValue::Bool(true));
     let finding = case.check("django.proxy-ssl-header");
@@ -536,10 +538,50 @@ fn an_apache_redirect_satisfies_ssl_redirect() {
         served_by: ServedBy::ModWsgi { at: None },
         redirects_http: Some(at(3, "Redirect permanent / https://example.com/")),
         names: Vec::new(),
+        hsts: None,
     });
     let finding = case.check("django.ssl-redirect");
     assert_eq!(finding.status, Status::Pass);
     assert_eq!(finding.evidence[0].line, Some(3));
+}
+
+/// Case B4: Apache sends HSTS on the TLS virtual host, Django leaves
+/// `SECURE_HSTS_SECONDS` at 0; without `always` the error pages go without.
+#[test]
+fn an_apache_hsts_header_satisfies_what_its_value_covers() {
+    let mut case = Case::new();
+    case.facts.apache = Some(ApacheTopology {
+        served_by: ServedBy::ModWsgi { at: None },
+        redirects_http: None,
+        names: Vec::new(),
+        hsts: Some(super::ApacheHsts {
+            at: at(9, "Header set Strict-Transport-Security \"max-age=31536000\""),
+            value: "max-age=31536000".into(),
+            always: false,
+        }),
+    });
+    let finding = case.check("django.hsts-seconds");
+    assert_eq!(finding.status, Status::Pass, "{}", finding.summary);
+    assert!(finding.summary.contains("Apache sends"), "{}", finding.summary);
+    assert_eq!(finding.evidence[0].line, Some(9));
+    assert!(format!("{:?}", finding.evidence).contains("without `always`"));
+    // The value has no includeSubDomains and no preload: those still fail.
+    assert_eq!(case.status("django.hsts-subdomains"), Status::Fail);
+    assert_eq!(case.status("django.hsts-preload"), Status::Fail);
+
+    // Too short a max-age is no compensation.
+    if let Some(topology) = &mut case.facts.apache {
+        topology.hsts = Some(super::ApacheHsts {
+            at: at(
+                9,
+                "Header always set Strict-Transport-Security \"max-age=3600; includeSubDomains\"",
+            ),
+            value: "max-age=3600; includeSubDomains".into(),
+            always: true,
+        });
+    }
+    assert_eq!(case.status("django.hsts-seconds"), Status::Fail);
+    assert_eq!(case.status("django.hsts-subdomains"), Status::Pass);
 }
 
 #[test]
