@@ -251,6 +251,10 @@ impl ApacheConfig {
 
     /// Every `<VirtualHost>` Apache reads, in order.
     pub fn virtual_hosts(&self) -> Vec<VirtualHost> {
+        self.vhosts.get_or_init(|| self.work_out_virtual_hosts()).clone()
+    }
+
+    fn work_out_virtual_hosts(&self) -> Vec<VirtualHost> {
         let server_ssl =
             self.server_value("SSLEngine").is_some_and(|directive| is_on(directive.arg()));
         direct(&self.directives)
@@ -331,10 +335,14 @@ impl ApacheConfig {
         let server: Vec<&Directive> =
             direct(&self.directives).into_iter().filter(|d| !d.is("VirtualHost")).collect();
         let mut out = Vec::new();
+        // Access files by inside path: the directories above the served
+        // roots (`/`, `/var`, `/var/www`) are the same for every host.
+        let mut access_files = AccessFiles::default();
         if vhosts.is_empty() {
             for (url, path, place) in served_roots(&server, None) {
                 for (sub_url, sub_path) in self.below(&url, &path, &server) {
                     out.push(self.directory_in_effect(
+                        &mut access_files,
                         &server,
                         None,
                         &sub_path,
@@ -351,6 +359,7 @@ impl ApacheConfig {
             for (url, path, place) in served_roots(&server, Some(&own)) {
                 for (sub_url, sub_path) in self.below(&url, &path, &sections) {
                     out.push(self.directory_in_effect(
+                        &mut access_files,
                         &server,
                         Some((vhost.index, &own)),
                         &sub_path,
@@ -425,6 +434,7 @@ impl ApacheConfig {
     /// Follows core's directory walk for one directory.
     fn directory_in_effect(
         &self,
+        access_files: &mut AccessFiles,
         server: &[&Directive],
         vhost: Option<(usize, &Vec<&Directive>)>,
         path: &str,
@@ -481,10 +491,15 @@ impl ApacheConfig {
             }
             let dir = format!("/{}", parts[..depth].join("/"));
             let file = format!("{}/{}", dir.trim_end_matches('/'), access_file);
-            let host = loader::resolve_in_root(&self.host_root, &file);
-            let Ok(bytes) = std::fs::read(&host) else { continue };
+            if !access_files.contains_key(&file) {
+                let read = std::fs::read(loader::resolve_in_root(&self.host_root, &file)).ok();
+                access_files.insert(file.clone(), read);
+            }
+            let Some(bytes) = access_files.get(&file).and_then(Option::as_deref) else {
+                continue;
+            };
             if conf.override_any() {
-                let content = String::from_utf8_lossy(&bytes);
+                let content = String::from_utf8_lossy(bytes);
                 if let Ok(directives) = loader::parse_detached(self, &file, &content) {
                     conf.merge(&DirConf::from_htaccess(&direct(&directives), &conf));
                     htaccess.push(file);
@@ -521,6 +536,9 @@ impl ApacheConfig {
         }
     }
 }
+
+/// The bytes of each access file looked for, `None` when there is none.
+type AccessFiles = std::collections::HashMap<String, Option<Vec<u8>>>;
 
 fn is_on(value: Option<&str>) -> bool {
     value.is_some_and(|value| value.eq_ignore_ascii_case("on"))

@@ -62,6 +62,7 @@ pub fn load(target: &Target) -> Result<ApacheConfig, ApacheError> {
         variables: reader.variables,
         host_root: target.root.clone(),
         served: std::sync::OnceLock::new(),
+        vhosts: std::sync::OnceLock::new(),
     })
 }
 
@@ -292,7 +293,10 @@ impl Reader {
             text: line.text.clone(),
             place,
             last_line: line.last_line,
-            section: Some(Section { children, active: inner != Mode::Skipped }),
+            section: Some(Section {
+                children: std::sync::Arc::new(children),
+                active: inner != Mode::Skipped,
+            }),
         })
     }
 
@@ -510,19 +514,36 @@ pub fn resolve_in_root(root: &Path, inside: &str) -> PathBuf {
         inside.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect();
     pending.reverse();
     let mut current: Vec<String> = Vec::new();
+    // How many parts of `current` lead to something that is not there (or
+    // not a directory): nothing below it can be a link, so it is not asked.
+    let mut missing_at: Option<usize> = None;
     let mut hops = 0;
     while let Some(part) = pending.pop() {
         match part.as_str() {
             "." => continue,
             ".." => {
                 current.pop();
+                if missing_at.is_some_and(|depth| current.len() < depth) {
+                    missing_at = None;
+                }
                 continue;
             }
             _ => {}
         }
         current.push(part);
+        if missing_at.is_some() {
+            continue;
+        }
         let host = current.iter().fold(root.to_path_buf(), |path, part| path.join(part));
-        let Ok(link) = std::fs::read_link(&host) else { continue };
+        let link = match std::fs::read_link(&host) {
+            Ok(link) => link,
+            // There, and not a link.
+            Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => continue,
+            Err(_) => {
+                missing_at = Some(current.len());
+                continue;
+            }
+        };
         hops += 1;
         if hops > 40 {
             break;

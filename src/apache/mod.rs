@@ -71,7 +71,9 @@ pub struct Directive {
 /// The body of a `<Section>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    pub children: Vec<Directive>,
+    /// Shared, so that copying a section (a virtual host handed out by
+    /// `virtual_hosts`) does not copy what it holds.
+    pub children: std::sync::Arc<Vec<Directive>>,
     /// False for an `<IfModule>`, `<IfDefine>` or `<IfVersion>` whose test
     /// failed (or that sits inside one): Apache skipped its contents.
     pub active: bool,
@@ -146,6 +148,8 @@ pub struct ApacheConfig {
     host_root: std::path::PathBuf,
     /// `served_directories`, worked out once (it reads `.htaccess` files).
     served: std::sync::OnceLock<Vec<ServedDirectory>>,
+    /// `virtual_hosts`, worked out once: every check asks for them.
+    vhosts: std::sync::OnceLock<Vec<VirtualHost>>,
 }
 
 impl ApacheConfig {
@@ -177,16 +181,16 @@ impl ApacheConfig {
     /// Active directives named `name` at server level (outside every
     /// `<VirtualHost>`, `<Directory>`, `<Location>`, ... section).
     pub fn server_level(&self, name: &str) -> Vec<&Directive> {
-        self.walk()
-            .into_iter()
-            .filter(|(parents, directive)| parents.is_empty() && directive.is(name))
-            .map(|(_, directive)| directive)
-            .collect()
+        // What `walk` lists with no enclosing section, without walking (and
+        // allocating for) everything inside the sections.
+        effective::direct(&self.directives).into_iter().filter(|d| d.is(name)).collect()
     }
 
     /// Every active occurrence of `name`, in any context, with its sections.
     pub fn everywhere(&self, name: &str) -> Vec<(Vec<&Directive>, &Directive)> {
-        self.walk().into_iter().filter(|(_, directive)| directive.is(name)).collect()
+        let mut out = Vec::new();
+        walk_matching(&self.directives, &mut Vec::new(), &mut out, &|d| d.is(name));
+        out
     }
 
     /// Active directives with a comment after them on the same line: Apache
@@ -253,20 +257,37 @@ fn walk_into<'a>(
     parents: &mut Vec<&'a Directive>,
     out: &mut Vec<(Vec<&'a Directive>, &'a Directive)>,
 ) {
+    walk_matching(nodes, parents, out, &|_| true);
+}
+
+/// `walk_into` keeping only the directives `keep` accepts (the sections
+/// between are copied for those alone).
+fn walk_matching<'a>(
+    nodes: &'a [Directive],
+    parents: &mut Vec<&'a Directive>,
+    out: &mut Vec<(Vec<&'a Directive>, &'a Directive)>,
+    keep: &dyn Fn(&Directive) -> bool,
+) {
     for node in nodes {
         match &node.section {
             Some(section) if node.is_conditional() => {
                 if section.active {
-                    walk_into(&section.children, parents, out);
+                    walk_matching(&section.children, parents, out, keep);
                 }
             }
             Some(section) => {
-                out.push((parents.clone(), node));
+                if keep(node) {
+                    out.push((parents.clone(), node));
+                }
                 parents.push(node);
-                walk_into(&section.children, parents, out);
+                walk_matching(&section.children, parents, out, keep);
                 parents.pop();
             }
-            None => out.push((parents.clone(), node)),
+            None => {
+                if keep(node) {
+                    out.push((parents.clone(), node));
+                }
+            }
         }
     }
 }

@@ -427,7 +427,8 @@ impl Prober {
     }
 
     /// The four versions, the outside-intermediate offer, all concurrently.
-    async fn probe_tls(&self, base: &Url) -> TlsReport {
+    /// Public so that `examples/tls_protocols.rs` can time this part alone.
+    pub async fn probe_tls(&self, base: &Url) -> TlsReport {
         let host = base.host_str().unwrap_or_default().to_owned();
         let port = base.port_or_known_default().unwrap_or(443);
         let address = format!("{host}:{port}");
