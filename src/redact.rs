@@ -21,17 +21,23 @@ pub fn is_secret_name(name: &str) -> bool {
 
 /// Replaces control characters (escape sequences, bidi overrides, NULs) with
 /// visible escapes and cuts very long text, so that text from files, headers
-/// and commands renders as harmless, visible characters.
+/// and commands renders as harmless, visible characters on one line: a line
+/// break or a tab becomes a space.
 pub fn printable(text: &str) -> String {
     const MAX_CHARS: usize = 400;
     let mut out = String::with_capacity(text.len().min(MAX_CHARS + 8));
-    for (count, ch) in text.chars().enumerate() {
+    let text = text.trim_end_matches(['\r', '\n']);
+    let mut chars = text.chars().peekable();
+    let mut count = 0;
+    while let Some(ch) = chars.next() {
         if count >= MAX_CHARS {
             out.push('…');
             break;
         }
+        count += 1;
         match ch {
-            '\t' => out.push(' '),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\t' | '\n' => out.push(' '),
             c if c.is_control() || is_bidi_control(c) => {
                 out.push_str(&c.escape_unicode().to_string());
             }
@@ -139,6 +145,12 @@ mod tests {
     fn escape_sequences_become_visible_text() {
         let shown = printable("ok\u{1b}[31mred\u{202e}txt");
         assert_eq!(shown, "ok\\u{1b}[31mred\\u{202e}txt");
+    }
+
+    #[test]
+    fn line_breaks_become_spaces() {
+        assert_eq!(printable("one\ntwo\r\nthree\tfour\n"), "one two three four");
+        assert_eq!(printable("a\rb"), "a\\u{d}b");
     }
 
     #[test]

@@ -209,3 +209,45 @@ fn a_reload_that_stops_apache_rolls_back_and_starts_it_again() {
     assert!(steps.iter().any(|s| s.starts_with("roll back: Apache")), "{steps:#?}");
     server.wait_until_up();
 }
+
+#[test]
+fn a_config_test_failure_names_apaches_error_and_whether_it_was_there_before() {
+    let server = Server::start();
+    let target = live_target(server.confdir());
+    let conf = server.confdir().join("ports.conf");
+    let before = std::fs::read(&conf).expect("ports.conf");
+
+    // The fix itself breaks the configuration: Apache's reason is kept,
+    // every file comes back, and the restored tree passes the test.
+    let mut broken = before.clone();
+    broken.extend_from_slice(b"NoSuchDirective On\n");
+    let mut plan = Plan::new("apache.server-tokens", "write a directive Apache does not know");
+    plan.edits.push(FileEdit::change(conf.display().to_string(), before.clone(), broken));
+    plan.validators = vec![Validator::ApacheConfigTest];
+    let backups = tempfile::tempdir().expect("backups");
+    let (outcome, steps) = apply(&target, &plan, backups.path());
+    let err = outcome.expect_err("the config test fails");
+    assert!(err.contains("AH00526: Syntax error on line"), "{err}");
+    assert!(err.contains("Invalid command 'NoSuchDirective'"), "{err}");
+    assert!(!err.contains("Action '-t' failed"), "{err}");
+    assert_eq!(std::fs::read(&conf).expect("ports.conf"), before, "restored");
+    assert!(!steps.iter().any(|s| s.contains("restored files too")), "{steps:#?}");
+
+    // The configuration was already broken elsewhere: the rollback says so.
+    let other = server.confdir().join("conf-enabled/zz-broken.conf");
+    std::fs::write(&other, "AnotherUnknownDirective 1\n").expect("write");
+    let mut plan = Plan::new("apache.server-tokens", "a harmless change");
+    let mut changed = before.clone();
+    changed.extend_from_slice(b"# harmless\n");
+    plan.edits.push(FileEdit::change(conf.display().to_string(), before.clone(), changed));
+    plan.validators = vec![Validator::ApacheConfigTest];
+    let (outcome, steps) = apply(&target, &plan, backups.path());
+    std::fs::remove_file(&other).expect("remove the broken file");
+    let err = outcome.expect_err("the config test fails");
+    assert!(err.contains("AnotherUnknownDirective"), "{err}");
+    assert_eq!(std::fs::read(&conf).expect("ports.conf"), before, "restored");
+    let note = steps.iter().find(|s| s.contains("restored files too")).unwrap_or_else(|| {
+        panic!("no note that the error was there before: {steps:#?}");
+    });
+    assert!(note.starts_with("roll back: ") && note.contains("zz-broken.conf"), "{note}");
+}

@@ -74,12 +74,23 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// The official SARIF 2.1.0 schema, as the serde-sarif crate (a dev
 /// dependency) ships it; found through `cargo metadata`.
 fn sarif_schema() -> PathBuf {
+    // Only this platform's packages: the others (Windows crates of the
+    // benches' dependencies) are not downloaded, and this runs offline.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let version = std::process::Command::new(rustc).arg("-vV").output().expect("rustc -vV runs");
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    let host = version
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("rustc -vV names the host");
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", host])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    let metadata: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
+    let metadata: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
+        panic!("cargo metadata prints no JSON ({err}): {}", String::from_utf8_lossy(&out.stderr))
+    });
     let manifest = metadata["packages"]
         .as_array()
         .expect("packages")

@@ -342,6 +342,14 @@ fn recheck_runs_one_item_again() {
 }
 
 #[test]
+fn asking_to_resume_with_no_saved_session_says_so() {
+    let mut app = app();
+    assert_eq!(drive(&mut app, [Action::Resume]), Vec::<Effect>::new());
+    let notice = app.notice().map(|n| n.text.as_str());
+    assert_eq!(notice, Some("no earlier session of this site to resume"));
+}
+
+#[test]
 fn resuming_restores_decisions_and_the_position() {
     let mut app = app();
     drive(

@@ -278,8 +278,28 @@ pub fn from_interpreter(python: &Path) -> Result<Environment, String> {
     Ok(Environment { description: format!("--python {shown}"), packages })
 }
 
-/// Runs `command`, returns its standard output when it exits 0 in time.
+/// Runs `command`, returns its standard output when it exits 0 in time;
+/// otherwise the last line of its error output.
 pub(crate) fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<String, String> {
+    run_with_timeout_detailed(command, timeout).map_err(|failure| {
+        let last = failure.stderr.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or("");
+        format!("{}: {}", failure.why, crate::redact::printable(last.trim()))
+    })
+}
+
+/// Why a command run by [`run_with_timeout_detailed`] failed: how it ended
+/// and everything it wrote to its error output.
+pub(crate) struct CommandFailure {
+    pub why: String,
+    pub stderr: String,
+}
+
+/// [`run_with_timeout`], keeping the whole error output of a failure.
+pub(crate) fn run_with_timeout_detailed(
+    command: &mut Command,
+    timeout: Duration,
+) -> Result<String, CommandFailure> {
+    let failed = |why: String| CommandFailure { why, stderr: String::new() };
     // Python must not leave __pycache__ behind in the target: a rollback
     // restores it byte for byte, and portcullis writes only what it journals.
     let mut child = command
@@ -288,7 +308,7 @@ pub(crate) fn run_with_timeout(command: &mut Command, timeout: Duration) -> Resu
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|err| format!("cannot run it: {err}"))?;
+        .map_err(|err| failed(format!("cannot run it: {err}")))?;
     // Read the pipes on threads so that a chatty program cannot block on a full pipe.
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
@@ -314,10 +334,10 @@ pub(crate) fn run_with_timeout(command: &mut Command, timeout: Duration) -> Resu
             Ok(None) if started.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("no answer within {} s", timeout.as_secs()));
+                return Err(failed(format!("no answer within {} s", timeout.as_secs())));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(err) => return Err(format!("cannot wait for it: {err}")),
+            Err(err) => return Err(failed(format!("cannot wait for it: {err}"))),
         }
     };
     let stdout = out_reader.join().unwrap_or_default();
@@ -325,8 +345,7 @@ pub(crate) fn run_with_timeout(command: &mut Command, timeout: Duration) -> Resu
     if status.success() {
         Ok(stdout)
     } else {
-        let last = stderr.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or("");
-        Err(format!("exited with {status}: {}", crate::redact::printable(last.trim())))
+        Err(CommandFailure { why: format!("exited with {status}"), stderr })
     }
 }
 

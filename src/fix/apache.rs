@@ -1213,7 +1213,7 @@ pub fn run_config_test(target: &Target) -> Result<(), String> {
             let program = find_program("apache2ctl").unwrap_or_else(|| PathBuf::from("apache2ctl"));
             let mut command = Command::new(program);
             command.arg("-t").env("APACHE_CONFDIR", &target.apache_root);
-            run(&mut command).map(|_| ())
+            run_test(&mut command)
         }
         ConfigTest::TreeBinary => tree_test(target),
         ConfigTest::ModelOnly(_) => Ok(()),
@@ -1232,7 +1232,33 @@ fn tree_test(target: &Target) -> Result<(), String> {
         command.env(name, value);
     }
     command.env("APACHE_CONFDIR", &host_root);
-    run(&mut command).map(|_| ())
+    run_test(&mut command)
+}
+
+/// Apache's configuration test; a failure keeps what Apache said about the
+/// error (`AH00526: Syntax error on line N of FILE:` and the reason on the
+/// next line), not its closing "Action '-t' failed." lines.
+fn run_test(command: &mut Command) -> Result<(), String> {
+    crate::django::versions::run_with_timeout_detailed(command, COMMAND_TIMEOUT)
+        .map(|_| ())
+        .map_err(|failure| format!("{}: {}", failure.why, config_test_error(&failure.stderr)))
+}
+
+/// The lines of `apache2ctl -t`'s error output that say what is wrong.
+fn config_test_error(stderr: &str) -> String {
+    let said: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("Action '")
+                && !line.starts_with("The Apache error log may have more information")
+        })
+        .collect();
+    if said.is_empty() {
+        return "no output".to_owned();
+    }
+    crate::redact::printable(&said.join(" "))
 }
 
 fn run(command: &mut Command) -> Result<String, String> {
@@ -1350,6 +1376,19 @@ pub fn restart_after_rollback(target: &Target) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_config_test_keeps_the_line_that_names_the_error() {
+        let stderr = "AH00526: Syntax error on line 3 of /etc/apache2/conf-enabled/x.conf:\n\
+                      Invalid command 'Foo', perhaps misspelled\n\
+                      Action '-t' failed.\n\
+                      The Apache error log may have more information.\n";
+        assert_eq!(
+            config_test_error(stderr),
+            "AH00526: Syntax error on line 3 of /etc/apache2/conf-enabled/x.conf: Invalid command 'Foo', perhaps misspelled"
+        );
+        assert_eq!(config_test_error("Action '-t' failed.\n"), "no output");
+    }
 
     #[test]
     fn options_lose_indexes_and_keep_the_rest() {

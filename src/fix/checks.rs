@@ -102,6 +102,16 @@ impl Checks for TargetChecks<'_> {
     }
 
     fn after_rollback(&mut self, plan: &Plan) {
+        // A configuration that fails Apache's test without this fix fails
+        // every Apache fix: say where the error really is.
+        if plan.validators.contains(&Validator::ApacheConfigTest)
+            && let Err(err) = super::apache::run_config_test(self.target)
+        {
+            let note = format!(
+                "Apache's configuration test fails on the restored files too, so the error was there before this fix: {err}; correct it, check with apache2ctl -t, then apply again"
+            );
+            (self.on_step)(Step::Rollback, &note);
+        }
         if plan.validators.contains(&Validator::ApacheReload) {
             let outcome = match super::apache::restart_after_rollback(self.target) {
                 Ok(_) => "Apache reloaded on the restored configuration".to_owned(),

@@ -459,6 +459,12 @@ impl DjangoPlanning<'_> {
     fn warn(&self, item_id: &str, plan: &mut Plan) {
         match item_id {
             "django.hsts-subdomains" | "django.hsts-preload" => {
+                if item_id == "django.hsts-preload" {
+                    plan.warnings.push(
+                        "the preload flag asks to be built into browsers once the domain is submitted to hstspreload.org; from then on, taking it out of the browsers' list takes months"
+                            .to_owned(),
+                    );
+                }
                 plan.warnings.push(
                     "browsers will refuse plain HTTP on every subdomain of the site's domain for the whole max-age: check that each one serves HTTPS first"
                         .to_owned(),

@@ -654,6 +654,13 @@ pub fn pip_audit_clean(
             ),
         )
         .with_evidence(evidence),
+        AuditOutcome::Failed { message, unreachable: true } => Finding::unknown(
+            id,
+            format!(
+                "pip-audit could not run: {message}; where this machine cannot reach the advisory service, give an OSV mirror it can reach with --osv-url URL"
+            ),
+        )
+        .with_evidence(evidence),
         AuditOutcome::Failed { message, .. } => {
             Finding::unknown(id, format!("pip-audit could not run: {message}"))
                 .with_evidence(evidence)

@@ -1352,6 +1352,7 @@ fn on_start(app: &mut App, action: &Action) -> Vec<Effect> {
             }));
         }
         Action::Resume if app.resume.is_some() => return vec![Effect::Resume],
+        Action::Resume => app.set_notice("no earlier session of this site to resume"),
         Action::DismissResume if app.resume.is_some() => {
             app.resume = None;
             app.set_notice("starting a new session");

@@ -601,10 +601,22 @@ fn draw_applying(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
             StepStatus::Skipped => ("-", t.muted),
         };
         let detail = step.detail.as_deref().map(printable).unwrap_or_default();
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {glyph} {:<11}", step.name), style),
-            Span::styled(cut(&detail, width.saturating_sub(14)), t.muted),
-        ]));
+        // A long detail (Apache's reason for refusing a change) wraps under
+        // itself, up to a few rows.
+        let mut rows = wrap(&detail, width.saturating_sub(14));
+        if rows.len() > STEP_DETAIL_ROWS {
+            rows.truncate(STEP_DETAIL_ROWS);
+            let last = rows.pop().unwrap_or_default();
+            rows.push(cut(&format!("{last} …"), width.saturating_sub(14)));
+        }
+        for (index, row) in rows.into_iter().enumerate() {
+            let head = if index == 0 {
+                Span::styled(format!(" {glyph} {:<11}", step.name), style)
+            } else {
+                Span::raw(" ".repeat(14))
+            };
+            lines.push(Line::from(vec![head, Span::styled(row, t.muted)]));
+        }
     }
     lines.push(Line::raw(""));
     match &run.outcome {
@@ -624,13 +636,10 @@ fn draw_applying(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
             ));
         }
         Some(ApplyOutcome::RolledBack { failed_step, message, validator_output }) => {
-            lines.push(Line::styled(
-                cut(
-                    &format!("{} {failed_step} failed: {}", g.step_failed, printable(message)),
-                    width,
-                ),
-                t.fail,
-            ));
+            let failed = format!("{} {failed_step} failed: {}", g.step_failed, printable(message));
+            for row in wrap(&failed, width).into_iter().take(STEP_DETAIL_ROWS) {
+                lines.push(Line::styled(row, t.fail));
+            }
             if !validator_output.is_empty() {
                 lines.push(Line::styled("Output of the validating program:", t.title));
                 for row in validator_output.lines().take(8) {
@@ -852,6 +861,9 @@ fn draw_jump(frame: &mut Frame, area: Rect, app: &App, jump: &Jump, look: &Look)
 // --- Text helpers ----------------------------------------------------------
 
 /// Cuts `text` to `width` characters, marking the cut.
+/// How many rows one step's detail may take on the apply screen.
+const STEP_DETAIL_ROWS: usize = 4;
+
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_owned();
