@@ -824,8 +824,13 @@ fn state_dir() -> Result<PathBuf, InputError> {
 fn start_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = state_dir().ok()?;
     std::fs::create_dir_all(&dir).ok()?;
-    let (writer, guard) =
-        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, "portcullis.log"));
+    // A small queue: the default one (128,000 lines) costs a few
+    // megabytes and milliseconds at every start; a full queue waits for
+    // the writer rather than dropping lines.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(false)
+        .finish(tracing_appender::rolling::never(&dir, "portcullis.log"));
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTCULLIS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

@@ -449,6 +449,29 @@ fn absolute_symlinks_resolve_inside_the_root() {
 }
 
 #[test]
+fn files_below_a_linked_directory_resolve_inside_the_root() {
+    // sites-enabled is an absolute link to a directory elsewhere in the
+    // root, named again through `..`; each file below follows the link.
+    let root = tree(&[
+        (
+            "srv/conf/sites/a.conf",
+            "<VirtualHost *:80>\n  ServerName a.example.com\n</VirtualHost>\n",
+        ),
+        (
+            "srv/conf/sites/b.conf",
+            "<VirtualHost *:80>\n  ServerName b.example.com\n</VirtualHost>\n",
+        ),
+        ("etc/apache2/conf-enabled/more.conf", "Include ../apache2/sites-enabled/b.conf\n"),
+    ]);
+    std::os::unix::fs::symlink("/srv/conf/sites", root.path().join("etc/apache2/sites-enabled"))
+        .expect("symlink");
+    let cfg = load(root.path());
+    let names: Vec<_> =
+        cfg.virtual_hosts().into_iter().filter_map(|vhost| vhost.server_name).collect();
+    assert_eq!(names, ["b.example.com", "a.example.com", "b.example.com"]);
+}
+
+#[test]
 fn deeply_nested_sections_are_an_error_not_a_stack_overflow() {
     let deep = "<IfModule !x>\n".repeat(5000) + &"</IfModule>\n".repeat(5000);
     let root = tree(&[("etc/apache2/conf-enabled/deep.conf", &deep)]);

@@ -596,10 +596,9 @@ fn no_indexes(cfg: &ApacheConfig) -> Finding {
             ),
             None => Evidence::note(format!("Indexes in effect for {}", dir.path)),
         };
-        if !evidence.contains(&said) {
-            evidence.push(said);
-        }
+        evidence.push(said);
     }
+    dedup(&mut evidence);
     let first = listed[0];
     let turned_on = first
         .options

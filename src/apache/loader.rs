@@ -49,6 +49,7 @@ pub fn load(target: &Target) -> Result<ApacheConfig, ApacheError> {
         version: installed_version(target).unwrap_or(DEFAULT_VERSION),
         last_include_line: 0,
         nesting: 0,
+        resolved: std::cell::RefCell::default(),
     };
     let directives = reader.read_file(&top, 0, None)?;
 
@@ -84,6 +85,7 @@ pub fn parse_detached(
         version: DEFAULT_VERSION,
         last_include_line: 0,
         nesting: 0,
+        resolved: std::cell::RefCell::default(),
     };
     let lines = syntax::logical_lines(content);
     let mut next = 0;
@@ -150,6 +152,9 @@ struct Reader {
     last_include_line: u32,
     /// How many sections are open, across included files.
     nesting: usize,
+    /// Host paths already worked out by `resolve`, by inside path: every
+    /// file of a directory shares the links above it.
+    resolved: std::cell::RefCell<HashMap<String, PathBuf>>,
 }
 
 impl Reader {
@@ -198,7 +203,11 @@ impl Reader {
         let mut out = Vec::new();
         while let Some(line) = lines.get(*next) {
             *next += 1;
-            let text = syntax::expand(&line.text, &self.variables);
+            let text: std::borrow::Cow<str> = if line.text.contains("${") {
+                syntax::expand(&line.text, &self.variables).into()
+            } else {
+                line.text.as_str().into()
+            };
             let place = Place { file: file.to_owned(), line: line.first_line };
 
             if let Some(closing) = text.strip_prefix("</") {
@@ -447,11 +456,18 @@ impl Reader {
             return Ok(Vec::new());
         }
 
-        let host_pattern = if self.host_root == Path::new("/") {
-            path.clone()
-        } else {
-            format!("{}{}", glob::Pattern::escape(&self.host_root.to_string_lossy()), path)
+        // The directories before the first wildcard are resolved inside the
+        // root (a link there may name an absolute path of the target), and
+        // the wildcards matched below them.
+        let (fixed, wild) = match path.find(['*', '?', '[']).and_then(|at| path[..at].rfind('/')) {
+            Some(slash) => (&path[..slash], &path[slash + 1..]),
+            None => ("", path.trim_start_matches('/')),
         };
+        let host_dir = self.resolve(if fixed.is_empty() { "/" } else { fixed });
+        let host_pattern = format!(
+            "{}/{wild}",
+            glob::Pattern::escape(host_dir.to_string_lossy().trim_end_matches('/'))
+        );
         let options =
             glob::MatchOptions { require_literal_leading_dot: true, ..glob::MatchOptions::new() };
         let matches: Vec<PathBuf> = glob::glob_with(&host_pattern, options)
@@ -460,7 +476,9 @@ impl Reader {
 
         let mut files = Vec::new();
         for host in matches {
-            let inside = crate::target::inside_path(&self.host_root, &host);
+            let below =
+                host.strip_prefix(&host_dir).unwrap_or(&host).to_string_lossy().into_owned();
+            let inside = format!("{fixed}/{below}");
             if self.resolve(&inside).is_dir() {
                 files.extend(self.everything_under(&inside));
             } else {
@@ -500,7 +518,28 @@ impl Reader {
     /// The host path of an inside path, following symlinks inside the root
     /// (an absolute link target means a path inside the target, not here).
     fn resolve(&self, inside: &str) -> PathBuf {
-        resolve_in_root(&self.host_root, inside)
+        if self.host_root == Path::new("/") {
+            return PathBuf::from(inside);
+        }
+        if let Some(host) = self.resolved.borrow().get(inside) {
+            return host.clone();
+        }
+        // The directory first (remembered for its other files), then the
+        // last part alone, unless that part is a link or `..` can climb.
+        let plain = !inside.split('/').any(|part| part == "." || part == "..");
+        let host = match inside.trim_end_matches('/').rsplit_once('/') {
+            Some((dir, name)) if plain && !dir.is_empty() && !name.is_empty() => {
+                let candidate = self.resolve(dir).join(name);
+                if std::fs::symlink_metadata(&candidate).is_ok_and(|m| m.file_type().is_symlink()) {
+                    resolve_in_root(&self.host_root, inside)
+                } else {
+                    candidate
+                }
+            }
+            _ => resolve_in_root(&self.host_root, inside),
+        };
+        self.resolved.borrow_mut().insert(inside.to_owned(), host.clone());
+        host
     }
 }
 

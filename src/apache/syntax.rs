@@ -70,48 +70,61 @@ pub fn has_trailing_comment(line: &str) -> bool {
     raw_words(line).iter().skip(1).any(|(word, quoted)| !quoted && word.starts_with('#'))
 }
 
-/// Words with whether each was quoted.
+/// Words with whether each was quoted. Every byte that splits or quotes is
+/// ASCII, so the text is cut at those bytes only and copied by runs.
 fn raw_words(line: &str) -> Vec<(String, bool)> {
-    let chars: Vec<char> = line.chars().collect();
+    let bytes = line.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        while i < chars.len() && chars[i].is_whitespace() {
+    while i < bytes.len() {
+        while i < bytes.len() && is_blank(bytes[i]) {
             i += 1;
         }
-        if i >= chars.len() {
+        if i >= bytes.len() {
             break;
         }
-        let quote = chars[i];
+        let quote = bytes[i];
+        let quoted = quote == b'"' || quote == b'\'';
         let mut word = String::new();
-        let quoted = quote == '"' || quote == '\'';
         if quoted {
             i += 1;
-            while i < chars.len() && chars[i] != quote {
-                if chars[i] == '\\'
-                    && i + 1 < chars.len()
-                    && (chars[i + 1] == quote || chars[i + 1] == '\\')
+            let mut run = i;
+            while i < bytes.len() && bytes[i] != quote {
+                if bytes[i] == b'\\'
+                    && i + 1 < bytes.len()
+                    && (bytes[i + 1] == quote || bytes[i + 1] == b'\\')
                 {
+                    // Drop the backslash; the byte it escapes starts the next run.
+                    word.push_str(&line[run..i]);
                     i += 1;
+                    run = i;
                 }
-                word.push(chars[i]);
                 i += 1;
             }
+            word.push_str(&line[run..i]);
             // Skip the closing quote; Apache then goes on with the rest of
             // the line as the next word, even without a blank in between.
             i += 1;
         } else {
-            while i < chars.len() && !chars[i].is_whitespace() {
-                if chars[i] == '\\' && i + 1 < chars.len() && chars[i + 1] == '\\' {
+            let mut run = i;
+            while i < bytes.len() && !is_blank(bytes[i]) {
+                if bytes[i] == b'\\' && i + 1 < bytes.len() && bytes[i + 1] == b'\\' {
+                    word.push_str(&line[run..i]);
                     i += 1;
+                    run = i;
                 }
-                word.push(chars[i]);
                 i += 1;
             }
+            word.push_str(&line[run..i]);
         }
         out.push((word, quoted));
     }
     out
+}
+
+/// The blanks of C's `isspace` in Apache's locale.
+fn is_blank(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
 /// Replaces `${NAME}` with its value where `vars` knows it; an unknown name
@@ -238,6 +251,17 @@ mod tests {
         let lines = logical_lines("# note \\\nServerTokens Full\nServerTokens Prod\n");
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].text, "ServerTokens Prod");
+    }
+
+    #[test]
+    fn words_keep_text_that_is_not_ascii_and_unescape_backslashes() {
+        assert_eq!(
+            words("Header set X \"é \\\"ü\\\" ß\" a\\\\b"),
+            ["Header", "set", "X", "é \"ü\" ß", "a\\b"]
+        );
+        assert_eq!(words("  \"unclosed é"), ["unclosed é"]);
+        assert_eq!(words("\u{a0}x y"), ["\u{a0}x", "y"]);
+        assert_eq!(words("a\\"), ["a\\"]);
     }
 
     #[test]
