@@ -27,11 +27,16 @@ pub fn logical_lines(content: &str) -> Vec<LogicalLine> {
     for (index, raw) in content.split('\n').enumerate() {
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let continues = raw.ends_with('\\') && !raw.ends_with("\\\\");
+        if !continuing && !continues {
+            // A line on its own, the usual case: no copy to join.
+            push_line(&mut out, raw, number, number);
+            continue;
+        }
         if !continuing {
             first = number;
             pending.clear();
         }
-        let continues = raw.ends_with('\\') && !raw.ends_with("\\\\");
         if continues {
             pending.push_str(&raw[..raw.len() - 1]);
             continuing = true;
