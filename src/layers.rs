@@ -4,6 +4,7 @@
 //! reason; naming one explicitly that is not there is an input error.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use crate::apache::{ApacheConfig, ApacheError, VirtualHost};
 use crate::django::project::{self, Project};
@@ -150,6 +151,35 @@ pub fn site_daemon(config: &ApacheConfig, project: &Project) -> Option<crate::ap
         })
         .or_else(|| daemons.first())
         .cloned()
+}
+
+/// Other Apache instances of the target (`/etc/apache2-NAME`, as Debian's
+/// `apache2@NAME` runs them) whose virtual hosts run `project` through
+/// `mod_wsgi` or proxy to a backend while `apache_root` does neither: where
+/// the operator most likely meant to point `--apache-root`.
+pub fn instances_serving(target: &Target, project: &Project) -> Vec<PathBuf> {
+    let etc = target.host_path(Path::new("/etc"));
+    let mut names: Vec<String> = std::fs::read_dir(etc)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with("apache2-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| Path::new("/etc").join(name))
+        .filter(|root| *root != target.apache_root)
+        .filter(|root| {
+            let other = Target { apache_root: root.clone(), ..target.clone() };
+            ApacheConfig::load(&other).is_ok_and(|config| {
+                !matches!(topology(&config, project).served_by, ServedBy::Unknown { .. })
+            })
+        })
+        .collect()
 }
 
 /// How Apache serves the project: `mod_wsgi` (Django sees HTTPS itself) or a

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use portcullis::checklist::{self, Checklist};
+use portcullis::django::rules::ServedBy;
 use portcullis::fix::run::{Applied, Fixer, Outcome, undo};
 use portcullis::layers::{InputError, Layers};
 use portcullis::probe::{Context, RunOptions};
@@ -340,12 +341,47 @@ fn prepare(args: &TargetArgs) -> Result<(Target, Layers, StateLocation), InputEr
     }
     let options = run_options(args);
     let layers = Layers::load(&target, options)?;
+    if args.apache_root.is_none() {
+        hint_other_instance(&target, &layers);
+    }
     if let Ok(facts) = layers.django() {
         target.project.get_or_insert_with(|| facts.project.dir.clone());
         target.settings.get_or_insert_with(|| facts.project.module.clone());
     }
     let location = session::locate(&target, args.state.as_deref())?;
     Ok((target, layers, location))
+}
+
+/// When the default Apache does not serve the project and another instance
+/// of the machine does, says so: the Apache items would judge the wrong
+/// server.
+fn hint_other_instance(target: &Target, layers: &Layers) {
+    let Ok(facts) = layers.django() else { return };
+    let unserved = facts
+        .apache
+        .as_ref()
+        .is_none_or(|apache| matches!(apache.served_by, ServedBy::Unknown { .. }));
+    if !unserved {
+        return;
+    }
+    let others = portcullis::layers::instances_serving(target, &facts.project);
+    if let [only] = others.as_slice() {
+        eprintln!(
+            "portcullis: the Apache in {} does not serve {}; the instance in {} does: give --apache-root {} to check that one",
+            target.apache_root.display(),
+            facts.project.dir.display(),
+            only.display(),
+            only.display()
+        );
+    } else if !others.is_empty() {
+        let names: Vec<String> = others.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "portcullis: the Apache in {} does not serve {}; these instances do: {}: give --apache-root with the one to check",
+            target.apache_root.display(),
+            facts.project.dir.display(),
+            names.join(", ")
+        );
+    }
 }
 
 fn check(

@@ -1,5 +1,6 @@
-//! The command line's handling of the checklist: every seed id is listed,
-//! and a broken checklist file is a one-line error with exit status 2.
+//! The command line: every seed id is listed, a broken checklist file is a
+//! one-line error with exit status 2, and a project that another Apache
+//! instance serves is pointed out.
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
@@ -157,4 +158,48 @@ fn only_with_an_unknown_id_is_a_usage_error() {
 fn an_unknown_subcommand_exits_2() {
     let out = cargo_bin_cmd!("portcullis").arg("frobnicate").output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `check` on a copy of the demo whose site is served by a second Apache
+/// instance, `/etc/apache2-site`; stderr of the run.
+fn check_stderr(root: &std::path::Path, state: &std::path::Path, extra: &[&str]) -> String {
+    let out = cargo_bin_cmd!("portcullis")
+        .env("XDG_STATE_HOME", state)
+        .args(["check", "--offline", "--only", "django.proxy-ssl-header", "--root"])
+        .arg(root)
+        .args(extra)
+        .output()
+        .expect("portcullis runs");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_project_served_by_another_apache_instance_names_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    portcullis::demo::unpack(&root).expect("the demo unpacks");
+    let state = dir.path().join("state");
+    assert!(!check_stderr(&root, &state, &[]).contains("--apache-root"), "the demo's own Apache");
+
+    // The site moves to an instance of its own; /etc/apache2 keeps no site.
+    let etc = root.join("etc");
+    std::fs::rename(etc.join("apache2"), etc.join("apache2-site")).expect("move");
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(etc.join("apache2-site"))
+        .arg(etc.join("apache2"))
+        .status()
+        .expect("cp runs");
+    assert!(copied.success());
+    std::fs::remove_file(etc.join("apache2/sites-enabled/aijack.conf")).expect("disable the site");
+
+    let said = check_stderr(&root, &state, &[]);
+    assert!(
+        said.contains(
+            "the Apache in /etc/apache2 does not serve /srv/aijack; the instance in /etc/apache2-site does: give --apache-root /etc/apache2-site"
+        ),
+        "{said}"
+    );
+    let said = check_stderr(&root, &state, &["--apache-root", "/etc/apache2-site"]);
+    assert!(!said.contains("does not serve"), "{said}");
 }
