@@ -178,6 +178,23 @@ async fn plain_http_without_redirect_fails_the_redirect_probe() {
 }
 
 #[tokio::test]
+async fn a_refused_plain_http_probe_leaves_the_redirect_unknown() {
+    // mod_evasive's answer to a client it blocks.
+    let port =
+        serve(|_, _| b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden".to_vec())
+            .await;
+    let closed = closed_port();
+    let report = run(options(
+        &format!("https://127.0.0.1:{closed}/"),
+        Some(&format!("http://127.0.0.1:{port}/")),
+    ))
+    .await;
+    let verdict = live::judge(&LiveProbe::HttpsRedirect, &report);
+    assert_eq!(verdict.status, Status::Unknown, "{}", verdict.summary);
+    assert!(verdict.summary.contains("refused the probe with 403"), "{}", verdict.summary);
+}
+
+#[tokio::test]
 async fn hostile_header_bytes_are_shown_escaped_never_raw() {
     // An escape sequence (refused by the HTTP parser) on one path, bytes
     // that are not UTF-8 (accepted as obs-text) on the others.

@@ -14,6 +14,24 @@ mod tmux;
 use stack::Stack;
 use tmux::Tmux;
 
+/// What the state file holds for the items the test fixes, to tell why a
+/// mark went missing.
+fn recorded_items(state: &std::path::Path) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for file in std::fs::read_dir(state.join("portcullis")).into_iter().flatten().flatten() {
+        let path = file.path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            for id in ["django.ssl-redirect", "apache.server-tokens", "maint.env-permissions"] {
+                let _ = writeln!(out, "{id}: {}", json["items"][id]);
+            }
+        }
+    }
+    out
+}
+
 fn command(stack: &Stack, state: &std::path::Path) -> String {
     format!(
         "XDG_STATE_HOME={} {} {}; echo EXITED $?; sleep 60",
@@ -120,9 +138,14 @@ fn the_interface_hardens_the_real_stack_resumes_after_a_kill_and_sums_up() {
     let overview = tmux.wait_for(&["Sections"]);
     let row =
         |name: &str| overview.lines().find(|l| l.contains(name)).unwrap_or_default().to_owned();
-    assert!(row("Django settings ").contains("★1"), "{overview}");
-    assert!(row("Apache server ").contains("★1"), "{overview}");
-    assert!(row("Maintenance ").contains("★1") && row("Maintenance ").contains("»1"), "{overview}");
+    let recorded = || recorded_items(state.path());
+    assert!(row("Django settings ").contains("★1"), "{overview}\n{}", recorded());
+    assert!(row("Apache server ").contains("★1"), "{overview}\n{}", recorded());
+    assert!(
+        row("Maintenance ").contains("★1") && row("Maintenance ").contains("»1"),
+        "{overview}\n{}",
+        recorded()
+    );
     tmux.keys(&["f"]);
     tmux.wait_for(&["Finished: the summary", "3 fixed, 1 skipped"]);
     tmux.keys(&["q"]);

@@ -304,6 +304,11 @@ pub fn undo(target: &Target, entry: &JournalEntry, force: bool) -> Result<(), St
     applying::restore(&backups, true)
 }
 
+/// One live stage at a time in this process: a stage paces its own requests
+/// for `mod_evasive`, and two at once (the interface's verdicts beside a fix's
+/// own probe) would hit the same pages too often and be blocked.
+static WIRE_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The wire's word on fixed items: on the running system with a known site
 /// URL, each item that has live probes is checked again with the site's
 /// answers beside its configuration. Items without live probes are left
@@ -332,6 +337,7 @@ pub fn verify_on_wire(
         .ok_or_else(|| "no site URL is known (give --url)".to_owned())?;
     let ctx = Context { target: target.clone(), options, layers };
     let mut findings: Vec<Finding> = items.iter().map(|item| probe::run(item, &ctx)).collect();
+    let _turn = WIRE_TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     crate::live::stage::verify_blocking(
         checklist,
         &mut findings,

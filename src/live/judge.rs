@@ -180,6 +180,14 @@ fn https_redirect(site: &SiteReport) -> LiveVerdict {
             first.describe()
         )));
     };
+    if matches!(first_response.status, 403 | 429 | 503) {
+        // Refused, not served: mod_evasive and ModSecurity answer so when
+        // they block a client, and then nothing about the redirect is known.
+        return with_chain(LiveVerdict::unknown(format!(
+            "{} refused the probe with {} instead of answering it: mod_evasive or the WAF may be blocking this client after earlier requests; ask again in a few seconds",
+            first.url, first_response.status
+        )));
+    }
     if !first_response.is_redirect() {
         return with_chain(LiveVerdict::fail(format!(
             "{} answers {} over plain HTTP instead of redirecting to https://",
