@@ -861,11 +861,12 @@ fn start_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = state_dir().ok()?;
     std::fs::create_dir_all(&dir).ok()?;
     // A small queue: the default one (128,000 lines) costs a few
-    // megabytes and milliseconds at every start; a full queue waits for
-    // the writer rather than dropping lines.
+    // megabytes and milliseconds at every start. When a flood fills it
+    // (`PORTCULLIS_LOG=debug`), lines are dropped: the interface never waits
+    // for the log file.
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .buffered_lines_limit(1024)
-        .lossy(false)
+        .buffered_lines_limit(4096)
+        .lossy(true)
         .finish(tracing_appender::rolling::never(&dir, "portcullis.log"));
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTCULLIS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

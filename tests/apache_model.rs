@@ -472,6 +472,33 @@ fn files_below_a_linked_directory_resolve_inside_the_root() {
 }
 
 #[test]
+fn a_wildcard_directory_name_follows_links_inside_the_root() {
+    // `sites-x` links to an absolute path of the target; the wildcard in the
+    // directory name reaches the files under it, and a dotfile is not matched.
+    let root = tree(&[
+        ("srv/conf/a.conf", "<VirtualHost *:80>\n  ServerName a.example.com\n</VirtualHost>\n"),
+        (
+            "srv/conf/.hidden.conf",
+            "<VirtualHost *:80>\n  ServerName h.example.com\n</VirtualHost>\n",
+        ),
+        (
+            "etc/apache2/sites-y/b.conf",
+            "<VirtualHost *:80>\n  ServerName b.example.com\n</VirtualHost>\n",
+        ),
+        (
+            "etc/apache2/conf-enabled/more.conf",
+            "Include sites-*/*.conf\nIncludeOptional nothing-*/x/*.conf\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink("/srv/conf", root.path().join("etc/apache2/sites-x"))
+        .expect("symlink");
+    let cfg = load(root.path());
+    let names: Vec<_> =
+        cfg.virtual_hosts().into_iter().filter_map(|vhost| vhost.server_name).collect();
+    assert_eq!(names, ["a.example.com", "b.example.com"]);
+}
+
+#[test]
 fn deeply_nested_sections_are_an_error_not_a_stack_overflow() {
     let deep = "<IfModule !x>\n".repeat(5000) + &"</IfModule>\n".repeat(5000);
     let root = tree(&[("etc/apache2/conf-enabled/deep.conf", &deep)]);

@@ -170,7 +170,9 @@ fn check_stderr(root: &std::path::Path, state: &std::path::Path, extra: &[&str])
         .args(extra)
         .output()
         .expect("portcullis runs");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_ne!(out.status.code(), Some(2), "{said}");
+    said
 }
 
 #[test]

@@ -242,7 +242,17 @@ fn a_config_test_failure_names_apaches_error_and_whether_it_was_there_before() {
     plan.edits.push(FileEdit::change(conf.display().to_string(), before.clone(), changed));
     plan.validators = vec![Validator::ApacheConfigTest];
     let (outcome, steps) = apply(&target, &plan, backups.path());
+
+    // The fix breaks ports.conf (read first) while the other error stays:
+    // the note names the other one as a second error, not as this one.
+    let mut broken = before.clone();
+    broken.extend_from_slice(b"NoSuchDirective On\n");
+    let mut breaking = Plan::new("apache.server-tokens", "break ports.conf too");
+    breaking.edits.push(FileEdit::change(conf.display().to_string(), before.clone(), broken));
+    breaking.validators = vec![Validator::ApacheConfigTest];
+    let (both, both_steps) = apply(&target, &breaking, backups.path());
     std::fs::remove_file(&other).expect("remove the broken file");
+
     let err = outcome.expect_err("the config test fails");
     assert!(err.contains("AnotherUnknownDirective"), "{err}");
     assert_eq!(std::fs::read(&conf).expect("ports.conf"), before, "restored");
@@ -250,4 +260,12 @@ fn a_config_test_failure_names_apaches_error_and_whether_it_was_there_before() {
         panic!("no note that the error was there before: {steps:#?}");
     });
     assert!(note.starts_with("roll back: ") && note.contains("zz-broken.conf"), "{note}");
+
+    let err = both.expect_err("the config test fails");
+    assert!(err.contains("NoSuchDirective"), "{err}");
+    let note = both_steps.iter().find(|s| s.contains("another error")).unwrap_or_else(|| {
+        panic!("no note of the other error: {both_steps:#?}");
+    });
+    assert!(note.contains("AnotherUnknownDirective"), "{note}");
+    assert_eq!(std::fs::read(&conf).expect("ports.conf"), before, "restored");
 }

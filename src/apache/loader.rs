@@ -456,29 +456,9 @@ impl Reader {
             return Ok(Vec::new());
         }
 
-        // The directories before the first wildcard are resolved inside the
-        // root (a link there may name an absolute path of the target), and
-        // the wildcards matched below them.
-        let (fixed, wild) = match path.find(['*', '?', '[']).and_then(|at| path[..at].rfind('/')) {
-            Some(slash) => (&path[..slash], &path[slash + 1..]),
-            None => ("", path.trim_start_matches('/')),
-        };
-        let host_dir = self.resolve(if fixed.is_empty() { "/" } else { fixed });
-        let host_pattern = format!(
-            "{}/{wild}",
-            glob::Pattern::escape(host_dir.to_string_lossy().trim_end_matches('/'))
-        );
-        let options =
-            glob::MatchOptions { require_literal_leading_dot: true, ..glob::MatchOptions::new() };
-        let matches: Vec<PathBuf> = glob::glob_with(&host_pattern, options)
-            .map(|paths| paths.filter_map(Result::ok).collect())
-            .unwrap_or_default();
-
+        let matches = self.match_wildcards(&path);
         let mut files = Vec::new();
-        for host in matches {
-            let below =
-                host.strip_prefix(&host_dir).unwrap_or(&host).to_string_lossy().into_owned();
-            let inside = format!("{fixed}/{below}");
+        for inside in matches {
             if self.resolve(&inside).is_dir() {
                 files.extend(self.everything_under(&inside));
             } else {
@@ -489,6 +469,60 @@ impl Reader {
             return Err(ApacheError::NoMatch { at: at.clone(), pattern: path });
         }
         Ok(files)
+    }
+
+    /// The inside paths a wildcard path names, one name at a time: each
+    /// directory is read where it is inside the root (a link on the way may
+    /// name an absolute path of the target), its names matched and sorted; a
+    /// wildcard never matches a leading dot.
+    fn match_wildcards(&self, path: &str) -> Vec<String> {
+        let options =
+            glob::MatchOptions { require_literal_leading_dot: true, ..glob::MatchOptions::new() };
+        let parts: Vec<&str> = path.split('/').filter(|part| !part.is_empty()).collect();
+        let mut found = vec![String::new()];
+        for (index, part) in parts.iter().enumerate() {
+            if !part.contains(['*', '?', '[']) {
+                for inside in &mut found {
+                    inside.push('/');
+                    inside.push_str(part);
+                }
+                continue;
+            }
+            let Ok(pattern) = glob::Pattern::new(part) else { return Vec::new() };
+            let last = index + 1 == parts.len();
+            let mut next = Vec::new();
+            for dir in &found {
+                let host = self.resolve(if dir.is_empty() { "/" } else { dir });
+                let mut names: Vec<String> = std::fs::read_dir(host)
+                    .map(|entries| {
+                        entries
+                            .filter_map(Result::ok)
+                            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                            .filter(|name| pattern.matches_with(name, options))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                names.sort();
+                for name in names {
+                    let inside = format!("{dir}/{name}");
+                    if last || self.resolve(&inside).is_dir() {
+                        next.push(inside);
+                    }
+                }
+            }
+            found = next;
+        }
+        // A name written out after a wildcard may not be there (a name the
+        // directory listed is, even as a dangling link: reading it fails).
+        if parts.last().is_some_and(|part| !part.contains(['*', '?', '['])) {
+            found.retain(|inside| {
+                inside.rsplit_once('/').is_some_and(|(dir, name)| {
+                    let dir = self.resolve(if dir.is_empty() { "/" } else { dir });
+                    std::fs::symlink_metadata(dir.join(name)).is_ok()
+                })
+            });
+        }
+        found
     }
 
     /// Every file under a directory, dotfiles too, sorted by name at each

@@ -1244,7 +1244,10 @@ fn run_test(command: &mut Command) -> Result<(), String> {
         .map_err(|failure| format!("{}: {}", failure.why, config_test_error(&failure.stderr)))
 }
 
-/// The lines of `apache2ctl -t`'s error output that say what is wrong.
+/// The lines of `apache2ctl -t`'s error output that say what is wrong: the
+/// `AH00526: Syntax error on line N of FILE:` line and the reason after it
+/// where Apache printed one (warnings before it are left out), else the last
+/// line that is not Apache's closing boilerplate. Passwords in URLs are hidden.
 fn config_test_error(stderr: &str) -> String {
     let said: Vec<&str> = stderr
         .lines()
@@ -1255,10 +1258,11 @@ fn config_test_error(stderr: &str) -> String {
                 && !line.starts_with("The Apache error log may have more information")
         })
         .collect();
-    if said.is_empty() {
-        return "no output".to_owned();
-    }
-    crate::redact::printable(&said.join(" "))
+    let kept = match said.iter().position(|line| line.contains("AH00526")) {
+        Some(at) => said[at..said.len().min(at + 2)].join(" "),
+        None => said.last().map_or_else(|| "no output".to_owned(), |line| (*line).to_owned()),
+    };
+    crate::redact::clean(&kept)
 }
 
 fn run(command: &mut Command) -> Result<String, String> {
@@ -1379,7 +1383,8 @@ mod tests {
 
     #[test]
     fn a_failed_config_test_keeps_the_line_that_names_the_error() {
-        let stderr = "AH00526: Syntax error on line 3 of /etc/apache2/conf-enabled/x.conf:\n\
+        let stderr = "AH00111: Config variable ${X} is not defined\n\
+                      AH00526: Syntax error on line 3 of /etc/apache2/conf-enabled/x.conf:\n\
                       Invalid command 'Foo', perhaps misspelled\n\
                       Action '-t' failed.\n\
                       The Apache error log may have more information.\n";
@@ -1388,6 +1393,10 @@ mod tests {
             "AH00526: Syntax error on line 3 of /etc/apache2/conf-enabled/x.conf: Invalid command 'Foo', perhaps misspelled"
         );
         assert_eq!(config_test_error("Action '-t' failed.\n"), "no output");
+        assert_eq!(
+            config_test_error("AH00112: Warning\nProxyPass http://u:secret@h/ refused\n"),
+            "ProxyPass http://u:«redacted»@h/ refused"
+        );
     }
 
     #[test]

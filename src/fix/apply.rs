@@ -119,8 +119,9 @@ pub trait Checks {
     fn recheck(&mut self, item_id: &str) -> Result<(), String>;
     fn step(&mut self, _step: Step, _detail: &str) {}
     /// Called once every file of a failed plan is restored (Apache, if the
-    /// plan reloaded it, is restarted on the restored configuration).
-    fn after_rollback(&mut self, _plan: &Plan) {}
+    /// plan reloaded it, is restarted on the restored configuration), with
+    /// what the failed step said.
+    fn after_rollback(&mut self, _plan: &Plan, _failure: &str) {}
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -189,7 +190,7 @@ pub fn apply(
             match restored {
                 Ok(()) => {
                     let _ = fs::remove_file(dir.join(MANIFEST));
-                    checks.after_rollback(plan);
+                    checks.after_rollback(plan, &output);
                     Err(ApplyError::Failed { step: step.name(), output })
                 }
                 Err(restore) => Err(ApplyError::RollbackFailed {

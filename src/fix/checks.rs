@@ -101,15 +101,22 @@ impl Checks for TargetChecks<'_> {
         (self.on_step)(step, detail);
     }
 
-    fn after_rollback(&mut self, plan: &Plan) {
+    fn after_rollback(&mut self, plan: &Plan, failure: &str) {
         // A configuration that fails Apache's test without this fix fails
-        // every Apache fix: say where the error really is.
+        // every Apache fix: say where the error really is. Apache stops at
+        // its first error, so only the same words mean the same error.
         if plan.validators.contains(&Validator::ApacheConfigTest)
             && let Err(err) = super::apache::run_config_test(self.target)
         {
-            let note = format!(
-                "Apache's configuration test fails on the restored files too, so the error was there before this fix: {err}; correct it, check with apache2ctl -t, then apply again"
-            );
+            let note = if failure == err {
+                format!(
+                    "Apache's configuration test fails on the restored files too, so the error was there before this fix: {err}; correct it, check with apache2ctl -t, then apply again"
+                )
+            } else {
+                format!(
+                    "the restored files fail Apache's configuration test too, with another error that was there before this fix: {err}; correct it, check with apache2ctl -t, then apply again"
+                )
+            };
             (self.on_step)(Step::Rollback, &note);
         }
         if plan.validators.contains(&Validator::ApacheReload) {

@@ -603,13 +603,7 @@ fn draw_applying(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         let detail = step.detail.as_deref().map(printable).unwrap_or_default();
         // A long detail (Apache's reason for refusing a change) wraps under
         // itself, up to a few rows.
-        let mut rows = wrap(&detail, width.saturating_sub(14));
-        if rows.len() > STEP_DETAIL_ROWS {
-            rows.truncate(STEP_DETAIL_ROWS);
-            let last = rows.pop().unwrap_or_default();
-            rows.push(cut(&format!("{last} …"), width.saturating_sub(14)));
-        }
-        for (index, row) in rows.into_iter().enumerate() {
+        for (index, row) in rows_of(&detail, width.saturating_sub(14)).into_iter().enumerate() {
             let head = if index == 0 {
                 Span::styled(format!(" {glyph} {:<11}", step.name), style)
             } else {
@@ -637,7 +631,7 @@ fn draw_applying(frame: &mut Frame, area: Rect, app: &App, look: &Look) {
         }
         Some(ApplyOutcome::RolledBack { failed_step, message, validator_output }) => {
             let failed = format!("{} {failed_step} failed: {}", g.step_failed, printable(message));
-            for row in wrap(&failed, width).into_iter().take(STEP_DETAIL_ROWS) {
+            for row in rows_of(&failed, width) {
                 lines.push(Line::styled(row, t.fail));
             }
             if !validator_output.is_empty() {
@@ -860,10 +854,23 @@ fn draw_jump(frame: &mut Frame, area: Rect, app: &App, jump: &Jump, look: &Look)
 
 // --- Text helpers ----------------------------------------------------------
 
-/// Cuts `text` to `width` characters, marking the cut.
 /// How many rows one step's detail may take on the apply screen.
 const STEP_DETAIL_ROWS: usize = 4;
 
+/// `text` wrapped to `width`, at most `STEP_DETAIL_ROWS` rows; the last row
+/// ends in `~` when text was left out.
+fn rows_of(text: &str, width: usize) -> Vec<String> {
+    let mut rows = wrap(text, width);
+    if rows.len() > STEP_DETAIL_ROWS {
+        rows.truncate(STEP_DETAIL_ROWS);
+        let last = rows.pop().unwrap_or_default();
+        let kept: String = last.chars().take(width.max(8).saturating_sub(1)).collect();
+        rows.push(format!("{kept}~"));
+    }
+    rows
+}
+
+/// Cuts `text` to `width` characters, marking the cut.
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_owned();
