@@ -92,7 +92,13 @@ async fn refused_connection_says_nothing_listens() {
 async fn a_name_that_does_not_resolve_is_unreachable() {
     let report = run(options("https://portcullis-probe.invalid/", None)).await;
     let error = report.sites[0].unreachable.as_ref().expect("unreachable");
-    assert!(matches!(error, NetError::Unreachable { .. } | NetError::Timeout { .. }), "{error:?}");
+    match error {
+        NetError::Unreachable { detail } => {
+            assert!(detail.contains("--resolve portcullis-probe.invalid:PORT:ADDRESS"), "{detail}");
+        }
+        NetError::Timeout { .. } => {}
+        other => panic!("{other:?}"),
+    }
     let verdict = live::judge(&LiveProbe::HttpsRedirect, &report);
     eprintln!("{}: {}", verdict.status, verdict.summary);
     assert_eq!(verdict.status, Status::Unknown, "{}", verdict.summary);

@@ -485,13 +485,7 @@ impl Prober {
             Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| NetError::Unreachable {
                 detail: format!("{} has no address", crate::redact::printable(bare)),
             }),
-            Ok(Err(error)) => Err(NetError::Unreachable {
-                detail: format!(
-                    "{} does not resolve: {}",
-                    crate::redact::printable(bare),
-                    crate::redact::printable(&error.to_string())
-                ),
-            }),
+            Ok(Err(error)) => Err(NetError::unresolved(bare, &error.to_string())),
             Err(_) => Err(NetError::Timeout { seconds: self.options.timeout.as_secs_f64() }),
         }
     }

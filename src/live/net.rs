@@ -50,6 +50,17 @@ impl std::fmt::Display for NetError {
 }
 
 impl NetError {
+    /// `host` has no address from this machine, with the way out.
+    pub fn unresolved(host: &str, cause: &str) -> NetError {
+        let host = crate::redact::printable(host);
+        NetError::Unreachable {
+            detail: format!(
+                "{host} does not resolve from here ({}); --resolve {host}:PORT:ADDRESS sends the probes to the server's address, as curl does",
+                crate::redact::printable(cause)
+            ),
+        }
+    }
+
     pub fn from_io(error: &std::io::Error) -> NetError {
         use std::io::ErrorKind;
         match error.kind() {
@@ -111,9 +122,7 @@ impl NetError {
             || lower.contains("name or service not known")
         {
             let host = error.url().and_then(|u| u.host_str()).unwrap_or("the host");
-            NetError::Unreachable {
-                detail: format!("{} does not resolve ({cause})", crate::redact::printable(host)),
-            }
+            NetError::unresolved(host, &cause)
         } else if lower.contains("unreachable") {
             NetError::Unreachable { detail: cause }
         } else if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
