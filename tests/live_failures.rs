@@ -169,16 +169,25 @@ async fn redirect_loop_is_reported_with_its_path() {
     );
 }
 
-#[tokio::test]
-async fn plain_http_without_redirect_fails_the_redirect_probe() {
-    let port = serve(|_, _| b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".to_vec()).await;
+/// The redirect verdict when plain HTTP answers with `answer` and nothing
+/// listens for TLS.
+async fn plain_http_redirect_verdict(answer: fn(&str, u16) -> Vec<u8>) -> live::LiveVerdict {
+    let port = serve(answer).await;
     let closed = closed_port();
     let report = run(options(
         &format!("https://127.0.0.1:{closed}/"),
         Some(&format!("http://127.0.0.1:{port}/")),
     ))
     .await;
-    let verdict = live::judge(&LiveProbe::HttpsRedirect, &report);
+    live::judge(&LiveProbe::HttpsRedirect, &report)
+}
+
+#[tokio::test]
+async fn plain_http_without_redirect_fails_the_redirect_probe() {
+    let verdict = plain_http_redirect_verdict(|_, _| {
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".to_vec()
+    })
+    .await;
     assert_eq!(verdict.status, Status::Fail);
     assert!(verdict.summary.contains("answers 200"), "{}", verdict.summary);
 }
@@ -186,16 +195,10 @@ async fn plain_http_without_redirect_fails_the_redirect_probe() {
 #[tokio::test]
 async fn a_refused_plain_http_probe_leaves_the_redirect_unknown() {
     // mod_evasive's answer to a client it blocks.
-    let port =
-        serve(|_, _| b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden".to_vec())
-            .await;
-    let closed = closed_port();
-    let report = run(options(
-        &format!("https://127.0.0.1:{closed}/"),
-        Some(&format!("http://127.0.0.1:{port}/")),
-    ))
+    let verdict = plain_http_redirect_verdict(|_, _| {
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden".to_vec()
+    })
     .await;
-    let verdict = live::judge(&LiveProbe::HttpsRedirect, &report);
     assert_eq!(verdict.status, Status::Unknown, "{}", verdict.summary);
     assert!(verdict.summary.contains("refused the probe with 403"), "{}", verdict.summary);
 }

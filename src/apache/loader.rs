@@ -203,11 +203,7 @@ impl Reader {
         let mut out = Vec::new();
         while let Some(line) = lines.get(*next) {
             *next += 1;
-            let text: std::borrow::Cow<str> = if line.text.contains("${") {
-                syntax::expand(&line.text, &self.variables).into()
-            } else {
-                line.text.as_str().into()
-            };
+            let text = syntax::expand(&line.text, &self.variables);
             let place = Place { file: file.to_owned(), line: line.first_line };
 
             if let Some(closing) = text.strip_prefix("</") {
@@ -444,7 +440,7 @@ impl Reader {
         at: &Place,
     ) -> Result<Vec<String>, ApacheError> {
         let path = self.absolute(pattern);
-        if !path.contains(['*', '?', '[']) {
+        if !has_wildcard(&path) {
             let host = self.resolve(&path);
             if host.is_dir() {
                 return Ok(self.everything_under(&path));
@@ -481,7 +477,7 @@ impl Reader {
         let parts: Vec<&str> = path.split('/').filter(|part| !part.is_empty()).collect();
         let mut found = vec![String::new()];
         for (index, part) in parts.iter().enumerate() {
-            if !part.contains(['*', '?', '[']) {
+            if !has_wildcard(part) {
                 for inside in &mut found {
                     inside.push('/');
                     inside.push_str(part);
@@ -514,7 +510,7 @@ impl Reader {
         }
         // A name written out after a wildcard may not be there (a name the
         // directory listed is, even as a dangling link: reading it fails).
-        if parts.last().is_some_and(|part| !part.contains(['*', '?', '['])) {
+        if parts.last().is_some_and(|part| !has_wildcard(part)) {
             found.retain(|inside| {
                 inside.rsplit_once('/').is_some_and(|(dir, name)| {
                     let dir = self.resolve(if dir.is_empty() { "/" } else { dir });
@@ -575,6 +571,11 @@ impl Reader {
         self.resolved.borrow_mut().insert(inside.to_owned(), host.clone());
         host
     }
+}
+
+/// True when `path` holds a character `fnmatch` treats as a wildcard.
+fn has_wildcard(path: &str) -> bool {
+    path.contains(['*', '?', '['])
 }
 
 /// Follows symlinks component by component so that a link to `/etc/...`

@@ -134,7 +134,14 @@ fn is_blank(byte: u8) -> bool {
 
 /// Replaces `${NAME}` with its value where `vars` knows it; an unknown name
 /// stays as written (Apache warns with AH00111 and keeps it too).
-pub fn expand<S: std::hash::BuildHasher>(line: &str, vars: &HashMap<String, String, S>) -> String {
+/// A line without `${` comes back as it is, uncopied.
+pub fn expand<'l, S: std::hash::BuildHasher>(
+    line: &'l str,
+    vars: &HashMap<String, String, S>,
+) -> std::borrow::Cow<'l, str> {
+    if !line.contains("${") {
+        return line.into();
+    }
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(start) = rest.find("${") {
@@ -158,7 +165,7 @@ pub fn expand<S: std::hash::BuildHasher>(line: &str, vars: &HashMap<String, Stri
         }
     }
     out.push_str(rest);
-    out
+    out.into()
 }
 
 /// The variables Debian's `envvars` exports for the instance whose

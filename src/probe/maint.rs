@@ -412,7 +412,7 @@ pub fn logs_configured(id: &str, facts: &DjangoFacts, config: &ApacheConfig) -> 
 /// expanded), error log first.
 pub fn site_logs(facts: &DjangoFacts, config: &ApacheConfig) -> (Option<String>, Vec<String>) {
     let dir = facts.project.dir.display().to_string();
-    let expand = |arg: &str| crate::apache::syntax::expand(arg, &config.variables);
+    let expand = |arg: &str| crate::apache::syntax::expand(arg, &config.variables).into_owned();
     let mut error = None;
     let mut logs = Vec::new();
     for vhost in config.virtual_hosts() {
